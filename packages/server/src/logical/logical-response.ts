@@ -1,0 +1,43 @@
+/** Auth block returned by login and token-create endpoints (Vault's `auth` member). */
+export interface AuthResponse {
+  readonly client_token: string;
+  readonly accessor: string;
+  readonly policies: readonly string[];
+  readonly token_policies: readonly string[];
+  readonly identity_policies?: readonly string[];
+  readonly metadata: Readonly<Record<string, string>> | null;
+  readonly lease_duration: number;
+  readonly renewable: boolean;
+  readonly entity_id: string;
+  readonly token_type: 'service' | 'batch';
+  readonly orphan: boolean;
+  readonly mfa_requirement: null;
+  readonly num_uses: number;
+}
+
+/** A secret lease attached to a response (issue 10 fills this in for leased secrets). */
+export interface SecretLease {
+  readonly leaseId: string;
+  readonly leaseDuration: number;
+  readonly renewable: boolean;
+}
+
+/**
+ * What an engine returns. The HTTP layer wraps it in Vault's envelope; with neither data,
+ * auth nor warnings it answers 204.
+ */
+export interface LogicalResponse {
+  readonly data?: Readonly<Record<string, unknown>>;
+  readonly auth?: AuthResponse;
+  readonly secret?: SecretLease;
+  readonly warnings?: readonly string[];
+  /**
+   * Bypass the envelope entirely: status, content type and body as given (bare JSON sys
+   * endpoints such as sys/health, metrics, raw KV v2 soft-delete 404s).
+   */
+  readonly raw?: {
+    readonly status: number;
+    readonly contentType: string;
+    readonly body: string | Uint8Array;
+  };
+}
