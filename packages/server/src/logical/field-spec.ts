@@ -19,6 +19,8 @@ export interface FieldSpec {
   readonly description?: string;
   readonly required?: boolean;
   readonly default?: unknown;
+  /** `duration` only: accept negative durations (Vault's TypeSignedDurationSecond). */
+  readonly signed?: boolean;
 }
 
 export type FieldSpecs = Readonly<Record<string, FieldSpec>>;

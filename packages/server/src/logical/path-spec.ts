@@ -26,4 +26,9 @@ export interface PathSpec {
   readonly rootProtected?: boolean;
   /** Reachable without a token (e.g. login paths). */
   readonly unauthenticated?: boolean;
+  /**
+   * The request body is the payload itself (KV v1, cubbyhole): request keys that are not
+   * declared fields are not reported as "unrecognized parameters" (Vault's TakesArbitraryInput).
+   */
+  readonly takesArbitraryInput?: boolean;
 }
