@@ -7,45 +7,64 @@
  *   does (`0s`, `1m30s`, `1h0m0s`, `1.5s`, `500ms`).
  */
 
-const UNIT_SECONDS: Readonly<Record<string, number>> = {
-  ns: 1e-9,
-  us: 1e-6,
-  µs: 1e-6, // U+00B5 micro sign
-  μs: 1e-6, // U+03BC Greek mu
-  ms: 1e-3,
-  s: 1,
-  m: 60,
-  h: 3600,
+const NS_PER_SECOND = 1_000_000_000n;
+/** Go's Duration is an int64 of nanoseconds. */
+export const MAX_DURATION_NS = 2n ** 63n - 1n;
+
+const UNIT_NS: Readonly<Record<string, bigint>> = {
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n, // U+00B5 micro sign
+  μs: 1_000n, // U+03BC Greek mu
+  ms: 1_000_000n,
+  s: NS_PER_SECOND,
+  m: 60n * NS_PER_SECOND,
+  h: 3600n * NS_PER_SECOND,
 };
 
-const COMPONENT = /^(\d*)(?:\.(\d*))?([a-zµμ]+)/u;
+const COMPONENT = /^([0-9]*)(?:\.([0-9]*))?([^0-9.]+)/u;
 
-/** Parses a Go duration string; returns seconds, or undefined when the text is not one. */
-export function parseGoDuration(text: string): number | undefined {
+/** Why a text is not a Go duration. */
+export type GoDurationProblem =
+  { readonly kind: 'invalid' } | { readonly kind: 'unknown-unit'; readonly unit: string };
+
+/**
+ * Go's `time.ParseDuration`, exactly, in nanoseconds: returns the problem instead of throwing
+ * so callers can choose their own error.
+ */
+export function parseGoDurationNanos(text: string): bigint | GoDurationProblem {
   let rest = text;
-  let sign = 1;
+  let negative = false;
   if (rest.startsWith('-') || rest.startsWith('+')) {
-    if (rest[0] === '-') sign = -1;
+    negative = rest.startsWith('-');
     rest = rest.slice(1);
   }
-  if (rest === '0') return 0;
-  if (rest === '') return undefined;
-  let total = 0;
+  if (rest === '0') return 0n;
+  if (rest === '') return { kind: 'invalid' };
+  let total = 0n;
   while (rest !== '') {
     const m = COMPONENT.exec(rest);
-    if (m === null) return undefined;
+    if (m === null) return { kind: 'invalid' };
     const whole = m[1] ?? '';
-    const frac = m[2];
-    const unit = m[3] ?? '';
+    const frac = m[2] ?? '';
+    const unitName = m[3] ?? '';
     // Go requires at least one digit on either side of the dot.
-    if (whole === '' && (frac === undefined || frac === '')) return undefined;
-    const scale = UNIT_SECONDS[unit];
-    if (scale === undefined) return undefined;
-    const value = Number(`${whole === '' ? '0' : whole}.${frac ?? ''}0`);
-    total += value * scale;
+    if (whole === '' && frac === '') return { kind: 'invalid' };
+    const unit = UNIT_NS[unitName];
+    if (unit === undefined) return { kind: 'unknown-unit', unit: unitName };
+    let ns = BigInt(whole === '' ? '0' : whole) * unit;
+    if (frac !== '') ns += (BigInt(frac) * unit) / 10n ** BigInt(frac.length);
+    total += ns;
+    if (total > MAX_DURATION_NS + (negative ? 1n : 0n)) return { kind: 'invalid' };
     rest = rest.slice(m[0].length);
   }
-  return sign * total;
+  return negative ? -total : total;
+}
+
+/** Parses a Go duration string; returns seconds (fractional), or undefined when the text is not one. */
+export function parseGoDuration(text: string): number | undefined {
+  const ns = parseGoDurationNanos(text);
+  return typeof ns === 'bigint' ? Number(ns) / 1e9 : undefined;
 }
 
 /**
