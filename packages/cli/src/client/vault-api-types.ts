@@ -1,0 +1,178 @@
+/**
+ * Shapes of the Vault HTTP API that the CLI and its client use (reference: vault-api.md
+ * §1.3, §2, §5, §8). Field names are the wire names.
+ */
+
+/** `auth` block of a response (login, token create/renew). */
+export interface VaultSecretAuth {
+  readonly client_token: string;
+  readonly accessor: string;
+  readonly policies: readonly string[] | null;
+  readonly token_policies?: readonly string[] | null;
+  readonly identity_policies?: readonly string[] | null;
+  readonly metadata: Readonly<Record<string, string>> | null;
+  readonly lease_duration: number;
+  readonly renewable: boolean;
+  readonly entity_id?: string;
+  readonly token_type?: string;
+  readonly orphan?: boolean;
+  readonly num_uses?: number;
+  readonly mfa_requirement?: unknown;
+}
+
+/** `wrap_info` block of a response-wrapped answer. */
+export interface VaultWrapInfo {
+  readonly token: string;
+  readonly accessor: string;
+  readonly ttl: number;
+  readonly creation_time: string;
+  readonly creation_path: string;
+  readonly wrapped_accessor?: string;
+}
+
+/** The response envelope of logical endpoints. */
+export interface VaultSecret {
+  readonly request_id: string;
+  readonly lease_id: string;
+  readonly lease_duration: number;
+  readonly renewable: boolean;
+  readonly data: Readonly<Record<string, unknown>> | null;
+  readonly warnings: readonly string[] | null;
+  readonly auth: VaultSecretAuth | null;
+  readonly wrap_info: VaultWrapInfo | null;
+  readonly mount_type?: string;
+}
+
+/** `GET sys/seal-status` and the answer of `PUT sys/unseal` (bare JSON). */
+export interface SealStatus {
+  readonly type: string;
+  readonly initialized: boolean;
+  readonly sealed: boolean;
+  readonly t: number;
+  readonly n: number;
+  readonly progress: number;
+  readonly nonce: string;
+  readonly version: string;
+  readonly build_date?: string;
+  readonly migration: boolean;
+  readonly cluster_name?: string;
+  readonly cluster_id?: string;
+  readonly recovery_seal: boolean;
+  readonly storage_type?: string;
+  readonly warnings?: readonly string[];
+  readonly [extra: string]: unknown;
+}
+
+/** `GET sys/leader` (bare JSON). */
+export interface LeaderStatus {
+  readonly ha_enabled: boolean;
+  readonly is_self: boolean;
+  readonly active_time?: string;
+  readonly leader_address: string;
+  readonly leader_cluster_address: string;
+  readonly performance_standby?: boolean;
+  readonly performance_standby_last_remote_wal?: number;
+  readonly last_wal?: number;
+  readonly raft_committed_index?: number;
+  readonly raft_applied_index?: number;
+}
+
+/** Body of `PUT sys/init`. */
+export interface InitRequest {
+  readonly secret_shares: number;
+  readonly secret_threshold: number;
+  readonly pgp_keys?: readonly string[];
+  readonly root_token_pgp_key?: string;
+  readonly recovery_shares?: number;
+  readonly recovery_threshold?: number;
+  readonly recovery_pgp_keys?: readonly string[];
+}
+
+/** Answer of `PUT sys/init`. */
+export interface InitResponse {
+  readonly keys: readonly string[];
+  readonly keys_base64: readonly string[];
+  readonly root_token: string;
+  readonly recovery_keys?: readonly string[];
+  readonly recovery_keys_base64?: readonly string[];
+}
+
+/** `GET sys/key-status`. */
+export interface KeyStatus {
+  readonly term: number;
+  readonly install_time: string;
+  readonly encryptions?: number;
+}
+
+/** Mount configuration as sent to `sys/mounts/:path` and `.../tune`. */
+export interface MountConfigInput {
+  readonly default_lease_ttl?: string;
+  readonly max_lease_ttl?: string;
+  readonly force_no_cache?: boolean;
+  readonly description?: string;
+  readonly audit_non_hmac_request_keys?: readonly string[];
+  readonly audit_non_hmac_response_keys?: readonly string[];
+  readonly listing_visibility?: string;
+  readonly passthrough_request_headers?: readonly string[];
+  readonly allowed_response_headers?: readonly string[];
+  readonly plugin_version?: string;
+  readonly options?: Readonly<Record<string, string>>;
+}
+
+/** Body of `POST sys/mounts/:path`. */
+export interface MountInput {
+  readonly type: string;
+  readonly description?: string;
+  readonly config?: MountConfigInput;
+  readonly options?: Readonly<Record<string, string>>;
+  readonly local?: boolean;
+  readonly seal_wrap?: boolean;
+  readonly external_entropy_access?: boolean;
+}
+
+/** One entry of `GET sys/mounts`. */
+export interface MountOutput {
+  readonly type: string;
+  readonly description: string;
+  readonly accessor: string;
+  readonly config: {
+    readonly default_lease_ttl: number;
+    readonly max_lease_ttl: number;
+    readonly force_no_cache?: boolean;
+    readonly [extra: string]: unknown;
+  };
+  readonly options: Readonly<Record<string, string>> | null;
+  readonly local: boolean;
+  readonly seal_wrap: boolean;
+  readonly external_entropy_access?: boolean;
+  readonly uuid?: string;
+  readonly plugin_version?: string;
+  readonly running_plugin_version?: string;
+  readonly running_sha256?: string;
+  readonly deprecation_status?: string;
+  readonly [extra: string]: unknown;
+}
+
+/** Body of `POST auth/token/create`. */
+export interface TokenCreateRequest {
+  readonly id?: string;
+  readonly policies?: readonly string[];
+  readonly meta?: Readonly<Record<string, string>>;
+  readonly no_parent?: boolean;
+  readonly no_default_policy?: boolean;
+  readonly ttl?: string;
+  readonly explicit_max_ttl?: string;
+  readonly period?: string;
+  readonly display_name?: string;
+  readonly num_uses?: number;
+  readonly renewable?: boolean;
+  readonly type?: string;
+  readonly entity_alias?: string;
+}
+
+/** What the KV preflight (`sys/internal/ui/mounts/<path>`) tells the CLI. */
+export interface KvMountInfo {
+  /** The mount path with its trailing slash (`secret/`), or `''` when the server did not say. */
+  readonly mountPath: string;
+  readonly version: 1 | 2;
+}

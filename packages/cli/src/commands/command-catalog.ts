@@ -1,0 +1,26 @@
+import type { CommandDefinition, CommandGroup } from '../cli/command-definition.js';
+import { genericCommands } from './generic-commands.js';
+import { kvCommands, kvGroup, kvMetadataGroup } from './kv-commands.js';
+import { loginCommand } from './login-command.js';
+import { operatorCommands, operatorGroup } from './operator-commands.js';
+import { policyCommands, policyGroup } from './policy-commands.js';
+import { secretsCommands, secretsGroup } from './secrets-commands.js';
+import { statusCommand } from './status-command.js';
+import { tokenCommands, tokenGroup } from './token-commands.js';
+import { versionCommand } from './version-command.js';
+
+/** Every leaf command of `coffer` (the `server` command is dispatched separately). */
+export const COMMANDS: readonly CommandDefinition[] = [
+  ...genericCommands,
+  statusCommand,
+  loginCommand,
+  ...operatorCommands,
+  ...tokenCommands,
+  ...policyCommands,
+  ...secretsCommands,
+  ...kvCommands,
+  versionCommand,
+];
+
+/** Words that group commands. */
+export const GROUPS: readonly CommandGroup[] = [operatorGroup, tokenGroup, policyGroup, secretsGroup, kvGroup, kvMetadataGroup];

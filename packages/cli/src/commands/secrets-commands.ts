@@ -1,0 +1,204 @@
+import { callServer } from '../cli/call-server.js';
+import type { CommandContext } from '../cli/command-context.js';
+import type { CommandDefinition, CommandGroup } from '../cli/command-definition.js';
+import type { FlagSpec } from '../cli/flag-spec.js';
+import { goDurationString } from '../cli/go-duration.js';
+import type { MountConfigInput, MountInput, MountOutput } from '../client/vault-api-types.js';
+import { formatTable } from '../output/column-table.js';
+import { formatGoValue } from '../output/go-value-format.js';
+import { sanitizePath } from '../kv/kv-path.js';
+
+export const secretsGroup: CommandGroup = { path: ['secrets'], summary: 'Enable, list, tune and disable secrets engines' };
+
+/** `path/` with exactly one trailing slash. */
+function mountPathOf(raw: string): string {
+  const clean = sanitizePath(raw);
+  return clean === '' ? '' : `${clean}/`;
+}
+
+const TUNING_FLAGS: readonly FlagSpec[] = [
+  { name: 'description', kind: 'string', placeholder: '<text>', description: 'Human-friendly description of the mount.' },
+  { name: 'default-lease-ttl', kind: 'duration', placeholder: '<duration>', description: 'Default lease TTL of the mount.' },
+  { name: 'max-lease-ttl', kind: 'duration', placeholder: '<duration>', description: 'Maximum lease TTL of the mount.' },
+  { name: 'audit-non-hmac-request-keys', kind: 'string-slice', placeholder: '<key>', description: 'Request keys not HMACed in audit logs; repeatable.' },
+  { name: 'audit-non-hmac-response-keys', kind: 'string-slice', placeholder: '<key>', description: 'Response keys not HMACed in audit logs; repeatable.' },
+  { name: 'listing-visibility', kind: 'string', placeholder: '<unauth|hidden>', description: 'Whether the UI lists the mount for unauthenticated users.' },
+  { name: 'passthrough-request-headers', kind: 'string-slice', placeholder: '<header>', description: 'Request headers passed to the engine; repeatable.' },
+  { name: 'allowed-response-headers', kind: 'string-slice', placeholder: '<header>', description: 'Response headers the engine may set; repeatable.' },
+  { name: 'options', kind: 'string-map', placeholder: '<k=v>', description: 'Engine option key=value; repeatable.' },
+  { name: 'version', kind: 'int', placeholder: '<int>', description: 'Engine version; for kv, 2 enables versioning (same as -options=version=2).' },
+  { name: 'plugin-version', kind: 'string', placeholder: '<version>', description: 'Plugin version to run.' },
+];
+
+/** Options from `-options` plus `-version`, or undefined when neither was given. */
+function optionsOf(ctx: CommandContext): Record<string, string> | undefined {
+  const options: Record<string, string> = { ...ctx.flags.map('options') };
+  const version = ctx.flags.int('version');
+  if (version !== undefined && version > 0) options.version = String(version);
+  return Object.keys(options).length > 0 ? options : undefined;
+}
+
+/** The optional list-valued config fields, sent only when their flag was given. */
+function listConfigOf(ctx: CommandContext): MountConfigInput {
+  const f = ctx.flags;
+  return {
+    ...(f.has('audit-non-hmac-request-keys') ? { audit_non_hmac_request_keys: f.list('audit-non-hmac-request-keys') } : {}),
+    ...(f.has('audit-non-hmac-response-keys') ? { audit_non_hmac_response_keys: f.list('audit-non-hmac-response-keys') } : {}),
+    ...(f.has('listing-visibility') ? { listing_visibility: f.string('listing-visibility') ?? '' } : {}),
+    ...(f.has('passthrough-request-headers') ? { passthrough_request_headers: f.list('passthrough-request-headers') } : {}),
+    ...(f.has('allowed-response-headers') ? { allowed_response_headers: f.list('allowed-response-headers') } : {}),
+    ...(f.has('plugin-version') ? { plugin_version: f.string('plugin-version') ?? '' } : {}),
+  };
+}
+
+const enableCommand: CommandDefinition = {
+  path: ['secrets', 'enable'],
+  summary: 'Enable a secrets engine',
+  usage: '[options] TYPE',
+  help: 'Mounts a secrets engine of TYPE (kv, kv-v2, transit, ...) at -path (default: the type name). For kv, -version=2 enables versioning.',
+  flags: [
+    { name: 'path', kind: 'string', placeholder: '<path>', description: 'Where to mount the engine (default: TYPE).' },
+    ...TUNING_FLAGS,
+    { name: 'force-no-cache', kind: 'bool', description: 'Never cache responses of this engine.' },
+    { name: 'plugin-name', kind: 'string', placeholder: '<name>', description: 'Plugin name when TYPE is "plugin".' },
+    { name: 'local', kind: 'bool', description: 'Do not replicate the mount.' },
+    { name: 'seal-wrap', kind: 'bool', description: 'Seal-wrap the engine\'s critical values.' },
+    { name: 'external-entropy-access', kind: 'bool', description: 'Give the engine access to external entropy.' },
+  ],
+  async run(ctx) {
+    ctx.expectArgs(1);
+    const f = ctx.flags;
+    let type = (ctx.args[0] as string).trim();
+    if (type === 'plugin') type = f.string('plugin-name') ?? '';
+    const path = mountPathOf(f.string('path') || type);
+    const ttl = (name: string): string | undefined => {
+      const secs = f.duration(name);
+      return secs !== undefined && secs !== 0 ? goDurationString(secs) : undefined;
+    };
+    const options = optionsOf(ctx);
+    const input: MountInput = {
+      type,
+      ...(f.string('description') !== undefined ? { description: f.string('description') } : {}),
+      config: {
+        ...(ttl('default-lease-ttl') ? { default_lease_ttl: ttl('default-lease-ttl') } : {}),
+        ...(ttl('max-lease-ttl') ? { max_lease_ttl: ttl('max-lease-ttl') } : {}),
+        ...(f.bool('force-no-cache') ? { force_no_cache: true } : {}),
+        ...listConfigOf(ctx),
+      },
+      ...(options ? { options } : {}),
+      ...(f.bool('local') ? { local: true } : {}),
+      ...(f.bool('seal-wrap') ? { seal_wrap: true } : {}),
+      ...(f.bool('external-entropy-access') ? { external_entropy_access: true } : {}),
+    };
+    const client = await ctx.client();
+    await callServer('Error enabling', () => client.mount(path, input));
+    let thing = `${type} secrets engine`;
+    if (f.string('plugin-version')) thing += ` version ${f.string('plugin-version') ?? ''}`;
+    ctx.out.line(`Success! Enabled the ${thing} at: ${path}`);
+  },
+};
+
+const disableCommand: CommandDefinition = {
+  path: ['secrets', 'disable'],
+  summary: 'Disable a secrets engine',
+  usage: '[options] PATH',
+  help: 'Unmounts the secrets engine at PATH, revoking its leases and deleting all of its data.',
+  flags: [],
+  async run(ctx) {
+    ctx.expectArgs(1);
+    const path = mountPathOf(ctx.args[0] as string);
+    const client = await ctx.client();
+    await callServer(`Error disabling secrets engine at ${path}`, () => client.unmount(path));
+    ctx.out.line(`Success! Disabled the secrets engine (if it existed) at: ${path}`);
+  },
+};
+
+function ttlColumn(type: string, ttl: number | undefined): string {
+  if (type === 'system' || type === 'cubbyhole' || type === 'identity') return '';
+  if (ttl !== undefined && ttl !== 0) return String(ttl);
+  return 'system';
+}
+
+const listCommand: CommandDefinition = {
+  path: ['secrets', 'list'],
+  summary: 'List enabled secrets engines',
+  usage: '[options]',
+  flags: [{ name: 'detailed', kind: 'bool', description: 'Show all mount details (TTLs, options, replication, ...).' }],
+  async run(ctx) {
+    ctx.expectArgs(0);
+    const client = await ctx.client();
+    const mounts = await callServer('Error listing secrets engines', () => client.listMounts());
+    if (ctx.out.format !== 'table') {
+      ctx.out.data(mounts);
+      return;
+    }
+    const paths = Object.keys(mounts).sort();
+    const m = (p: string): MountOutput => mounts[p] as MountOutput;
+    if (ctx.flags.bool('detailed') || ctx.out.detailed) {
+      const header = ['Path', 'Plugin', 'Accessor', 'Default TTL', 'Max TTL', 'Force No Cache', 'Replication', 'Seal Wrap', 'External Entropy Access', 'Options', 'Description', 'UUID', 'Version', 'Running Version', 'Running SHA256', 'Deprecation Status'];
+      ctx.out.line(
+        formatTable(
+          header,
+          paths.map((p) => {
+            const mount = m(p);
+            return [
+              p,
+              mount.type,
+              mount.accessor ?? '',
+              ttlColumn(mount.type, mount.config?.default_lease_ttl),
+              ttlColumn(mount.type, mount.config?.max_lease_ttl),
+              String(mount.config?.force_no_cache === true),
+              mount.local ? 'local' : 'replicated',
+              String(mount.seal_wrap === true),
+              String(mount.external_entropy_access === true),
+              formatGoValue(mount.options ?? {}),
+              mount.description ?? '',
+              mount.uuid ?? '',
+              mount.plugin_version ?? '',
+              mount.running_plugin_version ?? '',
+              mount.running_sha256 ?? '',
+              mount.deprecation_status ?? '',
+            ];
+          }),
+        ),
+      );
+      return;
+    }
+    ctx.out.line(
+      formatTable(
+        ['Path', 'Type', 'Accessor', 'Description'],
+        paths.map((p) => [p, m(p).type, m(p).accessor ?? '', m(p).description ?? '']),
+      ),
+    );
+  },
+};
+
+const tuneCommand: CommandDefinition = {
+  path: ['secrets', 'tune'],
+  summary: 'Tune a secrets engine',
+  usage: '[options] PATH',
+  flags: TUNING_FLAGS,
+  async run(ctx) {
+    ctx.expectArgs(1);
+    const f = ctx.flags;
+    const path = mountPathOf(ctx.args[0] as string);
+    const ttl = (name: string): string | undefined => {
+      const secs = f.duration(name);
+      if (secs === undefined || secs === 0) return undefined;
+      return secs < 0 ? 'system' : goDurationString(secs);
+    };
+    const options = optionsOf(ctx);
+    const config: MountConfigInput = {
+      ...(ttl('default-lease-ttl') ? { default_lease_ttl: ttl('default-lease-ttl') } : {}),
+      ...(ttl('max-lease-ttl') ? { max_lease_ttl: ttl('max-lease-ttl') } : {}),
+      ...(f.has('description') ? { description: f.string('description') ?? '' } : {}),
+      ...(options ? { options } : {}),
+      ...listConfigOf(ctx),
+    };
+    const client = await ctx.client();
+    await callServer('Error tuning secrets engine', () => client.tuneMount(path, config));
+    ctx.out.line(`Success! Tuned the secrets engine at: ${path}`);
+  },
+};
+
+export const secretsCommands: readonly CommandDefinition[] = [enableCommand, disableCommand, listCommand, tuneCommand];
