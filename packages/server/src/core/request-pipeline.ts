@@ -1,0 +1,98 @@
+import type { Logger } from 'pino';
+import { CofferError } from '../errors/coffer-error.js';
+import { ErrorCode } from '../errors/error-code.js';
+import type { LogicalRequest, RequestAuth } from '../logical/logical-request.js';
+import type { TokenEntry } from '../logical/token-entry.js';
+import type { TokenUse } from '../tokens/index.js';
+import type { CoreRequest, CoreResponse } from './core-request.js';
+import type { CoreRuntime } from './core-runtime.js';
+
+const permissionDenied = (): CofferError => new CofferError(ErrorCode.PermissionDenied, 'permission denied');
+/** Vault answers a bad, expired or revoked token with both messages. */
+const invalidToken = (): CofferError => new CofferError(ErrorCode.PermissionDenied, 'permission denied\ninvalid token');
+
+function isRootEntry(entry: TokenEntry): boolean {
+  return entry.policies.includes('root');
+}
+
+/**
+ * The request path of an unsealed node:
+ *
+ *   route (longest-prefix mount) → match the engine's path spec → token lookup (skipped for
+ *   unauthenticated paths) → create-vs-update existence check → ACL (sudo for root-protected
+ *   paths) → spend one token use → handler → response.
+ *
+ * Errors are typed (`CofferError`); the HTTP layer renders them.
+ */
+export async function runPipeline(runtime: CoreRuntime, req: CoreRequest, logger: Logger): Promise<CoreResponse> {
+  const routed = runtime.router.match(req.path);
+  if (routed === undefined) {
+    throw new CofferError(ErrorCode.NoRoute, `no handler for route "${req.path}". route entry not found.`);
+  }
+  const { route, relativePath } = routed;
+  const matched = route.dispatcher.match(relativePath);
+  const unauthenticated = matched?.spec.unauthenticated === true;
+
+  // Token: required unless the path is unauthenticated (where a valid one is still passed on).
+  let entry: TokenEntry | undefined;
+  if (req.token !== undefined) {
+    entry = await runtime.tokens.lookup(req.token);
+    if (entry === undefined && !unauthenticated) throw invalidToken();
+  } else if (!unauthenticated) {
+    throw permissionDenied();
+  }
+
+  const base: LogicalRequest = {
+    id: req.id,
+    operation: req.operation,
+    fullPath: req.path,
+    mountPoint: route.mountPoint,
+    mountType: route.entry.type,
+    mountAccessor: route.entry.accessor,
+    path: relativePath,
+    data: req.data,
+    headers: req.headers,
+    auth: undefined,
+    clientAddress: req.clientAddress,
+    storage: route.storage,
+  };
+
+  // The existence check may need the caller (cubbyhole is per token); sudo is not known yet.
+  const preliminary: RequestAuth | undefined =
+    entry !== undefined && req.token !== undefined ? { clientToken: req.token, entry, isRoot: isRootEntry(entry), sudo: false } : undefined;
+  let operation = req.operation;
+  if (matched !== undefined) operation = await route.dispatcher.resolveOperation({ ...base, auth: preliminary }, matched);
+
+  let auth: RequestAuth | undefined;
+  let use: TokenUse | undefined;
+  if (entry !== undefined && req.token !== undefined) {
+    const acl = await runtime.acls.aclFor(entry.policies);
+    const decision = acl.check({
+      operation,
+      path: req.path,
+      data: req.data,
+      rootProtected: matched?.spec.rootProtected === true,
+    });
+    if (!decision.allowed && !unauthenticated) throw permissionDenied();
+    if (!unauthenticated) {
+      use = await runtime.tokens.use(entry);
+      if (use === undefined) throw invalidToken();
+      entry = use.entry;
+    }
+    auth = { clientToken: req.token, entry, isRoot: decision.isRoot || isRootEntry(entry), sudo: decision.rootPrivs };
+  }
+
+  if (matched === undefined) throw new CofferError(ErrorCode.NotFound, 'unsupported path');
+
+  try {
+    const response = await route.dispatcher.handle({ ...base, operation, auth }, matched);
+    return { response, mountType: route.entry.type };
+  } finally {
+    if (use?.lastUse === true) {
+      const finished = use;
+      await runtime.tokens.finishUse(finished).catch((err: unknown) => {
+        logger.warn({ error_name: err instanceof Error ? err.name : typeof err }, 'revoking a spent token failed');
+      });
+    }
+  }
+}

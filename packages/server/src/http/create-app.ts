@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { CofferError } from '../errors/coffer-error.js';
+import { ErrorCode } from '../errors/error-code.js';
+import type { CoreRequest, RequestHandler } from '../core/core-request.js';
+import { clientToken } from './client-token.js';
+import type { HttpReply } from './http-reply.js';
+import { LIST_MARKER_HEADER } from './list-marker.js';
+import { renderError } from './render-error.js';
+import { renderResponse } from './render-response.js';
+import { requestBodyData } from './request-body-data.js';
+import { requestOperation } from './request-operation.js';
+
+export interface AppOptions {
+  readonly handler: RequestHandler;
+  readonly logger: Logger;
+  /** Listener `max_request_size` in bytes (Vault default 32 MiB); negative = no limit. */
+  readonly maxRequestSize?: number;
+}
+
+export const DEFAULT_MAX_REQUEST_SIZE = 32 * 1024 * 1024;
+
+/** Request state kept on `res.locals` for the access log. */
+interface Locals {
+  requestId: string;
+  start: bigint;
+  method: string;
+  path: string;
+}
+
+const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\u2028\u2029]/u;
+
+/** Go's `path.Clean` for a request path (ServeMux redirects unclean paths), trailing slash kept. */
+function cleanPath(p: string): string {
+  const out: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  let cleaned = `/${out.join('/')}`;
+  if (p.endsWith('/') && cleaned !== '/') cleaned += '/';
+  return cleaned;
+}
+
+function header(req: Request, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function send(res: Response, reply: HttpReply, head: boolean): void {
+  res.status(reply.status);
+  for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+  if (reply.body === undefined || reply.status === 204) {
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Type', reply.contentType ?? 'application/json');
+  const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : Buffer.from(reply.body);
+  res.setHeader('Content-Length', body.byteLength);
+  if (head) res.end();
+  else res.end(body);
+}
+
+/**
+ * The Express app serving Vault's HTTP API: everything under `/v1/` goes to `handler` (the
+ * core) after method → operation mapping, body parsing and token extraction; answers are
+ * rendered as Vault's envelope, bare JSON, 204, or `{"errors":[...]}`. Every response carries
+ * `Cache-Control: no-store`. Access logs carry method, path (no query string), status and
+ * timing — never tokens, headers or bodies.
+ */
+export function createApp(options: AppOptions): Express {
+  const { handler, logger } = options;
+  const limit = (options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE) < 0 ? Infinity : (options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE) || DEFAULT_MAX_REQUEST_SIZE;
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', false);
+
+  // Pipelined requests on one connection are handled one at a time, in order (Node would run
+  // their handlers concurrently; RFC 9112 §9.3.2 only allows that for safe methods).
+  const inFlight = new WeakMap<object, Promise<void>>();
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const previous = inFlight.get(req.socket);
+    const finished = new Promise<void>((resolve) => {
+      res.once('finish', resolve);
+      res.once('close', resolve);
+    });
+    inFlight.set(req.socket, (previous ?? Promise.resolve()).then(() => finished));
+    if (previous === undefined) next();
+    else void previous.then(() => next());
+  });
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const locals: Locals = {
+      requestId: randomUUID(),
+      start: process.hrtime.bigint(),
+      method: header(req, LIST_MARKER_HEADER) !== undefined && req.method === 'GET' ? 'LIST' : req.method,
+      path: (req.originalUrl.split('?')[0] ?? '').slice(0, 1024),
+    };
+    res.locals['coffer'] = locals;
+    res.setHeader('Cache-Control', 'no-store');
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - locals.start) / 1e6;
+      logger.info(
+        {
+          request_id: locals.requestId,
+          method: locals.method,
+          path: locals.path,
+          status: res.statusCode,
+          duration_ms: Math.round(ms * 1000) / 1000,
+          remote_addr: req.socket.remoteAddress,
+        },
+        'request',
+      );
+    });
+    next();
+  });
+
+  const rawBody = express.raw({ type: () => true, limit, inflate: true });
+
+  app.use(rawBody, async (req: Request, res: Response) => {
+    const locals = res.locals['coffer'] as Locals;
+    const head = req.method === 'HEAD';
+    try {
+      const reply = await handleApi(req, locals.requestId);
+      send(res, reply, head);
+    } catch (err) {
+      const { reply, error } = renderError(err);
+      if (error.unexpected) logUnexpected(logger, locals.requestId, err);
+      send(res, reply, head);
+    }
+  });
+
+  // Body-parser failures (size, encoding, aborted) arrive here.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const locals = res.locals['coffer'] as Locals | undefined;
+    const type = typeof err === 'object' && err !== null && 'type' in err ? String((err as { type: unknown }).type) : '';
+    if (type === 'request.aborted' || res.headersSent) {
+      req.socket.destroy();
+      return;
+    }
+    let reply: HttpReply;
+    if (type === 'entity.too.large') {
+      reply = {
+        ...renderError(new CofferError(ErrorCode.PayloadTooLarge, 'http: request body too large')).reply,
+        headers: { Connection: 'close' },
+      };
+    } else if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+      reply = renderError(new CofferError(ErrorCode.UnsupportedMediaType, 'unsupported content encoding')).reply;
+    } else if (type !== '') {
+      reply = { ...renderError(new CofferError(ErrorCode.BadRequest, 'malformed request body')).reply, headers: { Connection: 'close' } };
+    } else {
+      logUnexpected(logger, locals?.requestId ?? '', err);
+      reply = renderError(err).reply;
+    }
+    send(res, reply, req.method === 'HEAD');
+  });
+
+  async function handleApi(req: Request, requestId: string): Promise<HttpReply> {
+    const [rawPath = '', rawQuery = ''] = splitOnce(req.originalUrl, '?');
+    if (!rawPath.startsWith('/v1/')) return renderError(new CofferError(ErrorCode.NotFound, '')).reply;
+    let path: string;
+    try {
+      path = decodeURIComponent(rawPath.slice('/v1/'.length));
+    } catch {
+      throw new CofferError(ErrorCode.BadRequest, 'invalid URL escape in request path');
+    }
+    if (NON_PRINTABLE.test(path)) throw new CofferError(ErrorCode.BadRequest, 'path contains non-printable characters');
+    const full = `/v1/${path}`;
+    const cleaned = cleanPath(full);
+    if (cleaned !== full) {
+      const location = rawQuery === '' ? cleaned : `${cleaned}?${rawQuery}`;
+      return { status: 301, headers: { Location: encodeURI(location) } };
+    }
+    if (path.endsWith('.')) throw new CofferError(ErrorCode.NotFound, '');
+
+    // Response wrapping is not implemented: answering unwrapped would hand the secret to a
+    // client that asked for a single-use wrapping token instead, so refuse.
+    const wrapTtl = header(req, 'x-vault-wrap-ttl');
+    if (wrapTtl !== undefined && wrapTtl.trim() !== '') {
+      throw new CofferError(ErrorCode.BadRequest, 'response wrapping (X-Vault-Wrap-TTL) is not supported by this server');
+    }
+
+    const contentType = header(req, 'content-type');
+    const op = requestOperation({
+      method: req.method,
+      path,
+      query: new URLSearchParams(rawQuery),
+      listVerb: header(req, LIST_MARKER_HEADER) !== undefined,
+      contentType,
+    });
+    const hasBody = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
+    const data = hasBody ? requestBodyData(Buffer.isBuffer(req.body) ? req.body : undefined, contentType) : op.queryData;
+
+    const headers: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (k === 'x-vault-token' || k === 'authorization' || k === LIST_MARKER_HEADER) continue;
+      headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    }
+    const coreRequest: CoreRequest = Object.freeze({
+      id: requestId,
+      operation: op.operation,
+      path: op.path,
+      data: Object.freeze(data),
+      token: clientToken(req.headers),
+      headers: Object.freeze(headers),
+      clientAddress: req.socket.remoteAddress ?? '',
+      head: op.head,
+    });
+    const result = await handler.handleRequest(coreRequest);
+    return renderResponse(requestId, op.path, result);
+  }
+
+  return app;
+}
+
+function splitOnce(s: string, sep: string): [string, string] {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
+}
+
+/** Logs an unexpected error by name, code and stack frames only: its message may hold data. */
+function logUnexpected(logger: Logger, requestId: string, err: unknown): void {
+  const e = err instanceof Error ? err : undefined;
+  const frames = e?.stack?.split('\n').filter((l) => l.trimStart().startsWith('at ')) ?? [];
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+  logger.error({ request_id: requestId, error_name: e?.name ?? typeof err, error_code: code, stack: frames.join('\n') }, 'internal error');
+}
