@@ -1,5 +1,14 @@
 export { VaultClient, parseSecret } from './client/vault-client.js';
-export type { VaultClientOptions, RequestOptions, VaultResponse, QueryParams, TlsOptions } from './client/vault-client.js';
+export type {
+  VaultClientOptions,
+  RequestOptions,
+  VaultResponse,
+  QueryParams,
+  TlsOptions,
+  StreamRequestOptions,
+  StreamingResponse,
+  RaftConfigurationAnswer,
+} from './client/vault-client.js';
 export { VaultApiError, VaultConnectionError } from './client/vault-api-error.js';
 export type * from './client/vault-api-types.js';
 export { runCli, type RunCliOptions, type ServerRunner } from './cli/run-cli.js';
@@ -11,7 +20,7 @@ export { TokenHelper } from './cli/token-helper.js';
 export { CliError, ExitCode } from './cli/cli-error.js';
 export type { CliIo } from './cli/cli-io.js';
 export { parseKeyValueArgs } from './cli/key-value-args.js';
-export { parseDurationSeconds, goDurationString, humanDuration } from './cli/go-duration.js';
+export { parseDurationSeconds, goDurationString, formatGoDuration, humanDuration } from './cli/go-duration.js';
 export { parseOutputFormat, type OutputFormat } from './output/output-format.js';
 export { CommandOutput } from './output/command-output.js';
 export { formatPolicy, policyTreeFromJson, validatePolicy } from './policy/format-policy.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { goDurationString, humanDuration, parseDurationSeconds } from '../src/index.js';
+import { formatGoDuration, goDurationString, humanDuration, parseDurationSeconds } from '../src/index.js';
 
 void describe('durations', () => {
   void it('parses bare seconds, Go durations and days', () => {
@@ -32,5 +32,16 @@ void describe('durations', () => {
     assert.equal(humanDuration(3601), '1h1s');
     assert.equal(humanDuration(90), '1m30s');
     assert.equal(humanDuration(120), '2m');
+  });
+
+  void it('formats sub-second and fractional durations like Go (formatGoDuration)', () => {
+    assert.equal(formatGoDuration(0), '0s');
+    assert.equal(formatGoDuration(0.5), '500ms');
+    assert.equal(formatGoDuration(0.0015), '1.5ms');
+    assert.equal(formatGoDuration(0.000003), '3µs');
+    assert.equal(formatGoDuration(1.5), '1.5s');
+    assert.equal(formatGoDuration(90.25), '1m30.25s');
+    assert.equal(formatGoDuration(86400), '24h0m0s');
+    assert.equal(formatGoDuration(-10), '-10s');
   });
 });

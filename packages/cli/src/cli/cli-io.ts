@@ -2,6 +2,8 @@
 export interface CliIo {
   readonly stdoutIsTTY: boolean;
   readonly stdinIsTTY: boolean;
+  /** stderr is a terminal (progress of long transfers is shown there). */
+  readonly stderrIsTTY: boolean;
   /** Writes text to stdout as is. */
   out(text: string): void;
   /** Writes text to stderr as is. */

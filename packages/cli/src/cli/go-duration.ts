@@ -70,3 +70,34 @@ export function humanDuration(totalSeconds: number): string {
   if (idx > 0) s = s.slice(0, idx + 1) + s.slice(idx + 3);
   return s;
 }
+
+/**
+ * Go's `time.Duration.String()` for any number of seconds, sub-second parts included
+ * (`500ms`, `1.5s`, `1m30.25s`, `24h0m0s`): what Vault sends for a duration flag.
+ */
+export function formatGoDuration(totalSeconds: number): string {
+  let ns = Math.round(totalSeconds * 1e9);
+  if (ns === 0) return '0s';
+  const sign = ns < 0 ? '-' : '';
+  ns = Math.abs(ns);
+  const fraction = (value: number, unit: number): string => {
+    const whole = Math.floor(value / unit);
+    const rest = value - whole * unit;
+    if (rest === 0) return String(whole);
+    const digits = String(unit).length - 1;
+    return `${whole}.${String(rest).padStart(digits, '0').replace(/0+$/, '')}`;
+  };
+  if (ns < 1e9) {
+    if (ns < 1e3) return `${sign}${ns}ns`;
+    if (ns < 1e6) return `${sign}${fraction(ns, 1e3)}µs`;
+    return `${sign}${fraction(ns, 1e6)}ms`;
+  }
+  const hours = Math.floor(ns / 3.6e12);
+  ns -= hours * 3.6e12;
+  const minutes = Math.floor(ns / 6e10);
+  ns -= minutes * 6e10;
+  const seconds = `${fraction(ns, 1e9)}s`;
+  if (hours > 0) return `${sign}${hours}h${minutes}m${seconds}`;
+  if (minutes > 0) return `${sign}${minutes}m${seconds}`;
+  return `${sign}${seconds}`;
+}

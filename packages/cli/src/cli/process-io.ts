@@ -13,6 +13,10 @@ export class ProcessIo implements CliIo {
     return process.stdin.isTTY === true;
   }
 
+  get stderrIsTTY(): boolean {
+    return process.stderr.isTTY === true;
+  }
+
   out(text: string): void {
     process.stdout.write(text);
   }

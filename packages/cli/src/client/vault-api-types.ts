@@ -176,3 +176,83 @@ export interface KvMountInfo {
   readonly mountPath: string;
   readonly version: 1 | 2;
 }
+
+/** Body of `POST sys/storage/raft/join` (§3); the PEM fields hold contents, not paths. */
+export interface RaftJoinRequest {
+  readonly leader_api_addr: string;
+  readonly retry: boolean;
+  readonly non_voter: boolean;
+  readonly leader_ca_cert?: string;
+  readonly leader_client_cert?: string;
+  readonly leader_client_key?: string;
+  readonly leader_tls_servername?: string;
+  readonly auto_join_scheme?: string;
+  readonly auto_join_port?: number;
+}
+
+/** Answer of `POST sys/storage/raft/join` (bare JSON). */
+export interface RaftJoinResponse {
+  readonly joined: boolean;
+}
+
+/** One server of `GET sys/storage/raft/configuration` (`data.config.servers[]`). */
+export interface RaftServer {
+  readonly node_id: string;
+  /** host:cluster_port */
+  readonly address: string;
+  readonly leader: boolean;
+  readonly voter: boolean;
+  readonly protocol_version?: string;
+}
+
+/** `data.config` of `GET sys/storage/raft/configuration`. */
+export interface RaftConfiguration {
+  readonly index?: number;
+  readonly servers: readonly RaftServer[];
+}
+
+/** One server of the autopilot state (`data.servers[id]`), snake_case as on the wire. */
+export interface AutopilotServer {
+  readonly id: string;
+  readonly name: string;
+  readonly address: string;
+  readonly node_status: string;
+  /** A Go duration string (`516ms`). */
+  readonly last_contact: string;
+  readonly last_term: number;
+  readonly last_index: number;
+  readonly healthy: boolean;
+  readonly stable_since: string;
+  /** `leader`, `voter` or `non-voter`. */
+  readonly status: string;
+  readonly version?: string;
+  readonly node_type?: string;
+  readonly meta?: Readonly<Record<string, string>>;
+  readonly [extra: string]: unknown;
+}
+
+/** `GET sys/storage/raft/autopilot/state` (`data`). */
+export interface AutopilotState {
+  readonly healthy: boolean;
+  readonly failure_tolerance: number;
+  readonly leader: string;
+  readonly voters: readonly string[];
+  readonly non_voters?: readonly string[];
+  readonly servers: Readonly<Record<string, AutopilotServer>>;
+  readonly optimistic_failure_tolerance?: number;
+  readonly [extra: string]: unknown;
+}
+
+/** `GET sys/storage/raft/autopilot/configuration` (`data`); durations as Go strings (`10s`, `24h0m0s`). */
+export interface AutopilotConfig {
+  readonly cleanup_dead_servers: boolean;
+  readonly last_contact_threshold: string;
+  readonly dead_server_last_contact_threshold: string;
+  readonly max_trailing_logs: number;
+  readonly min_quorum: number;
+  readonly server_stabilization_time: string;
+  readonly disable_upgrade_migration: boolean;
+}
+
+/** Body of `POST sys/storage/raft/autopilot/configuration`: only the fields to change. */
+export type AutopilotConfigInput = Partial<AutopilotConfig>;

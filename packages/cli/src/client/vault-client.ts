@@ -1,6 +1,19 @@
-import { HttpTransportError, sendHttpRequest, type HttpResponse, type TlsOptions } from './send-http-request.js';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import {
+  HttpTransportError,
+  sendHttpRequest,
+  streamHttpRequest,
+  type HttpResponse,
+  type HttpStreamResponse,
+  type TlsOptions,
+} from './send-http-request.js';
 import { VaultApiError, VaultConnectionError } from './vault-api-error.js';
 import type {
+  AutopilotConfig,
+  AutopilotConfigInput,
+  AutopilotServer,
+  AutopilotState,
   InitRequest,
   InitResponse,
   KeyStatus,
@@ -9,6 +22,10 @@ import type {
   MountConfigInput,
   MountInput,
   MountOutput,
+  RaftConfiguration,
+  RaftJoinRequest,
+  RaftJoinResponse,
+  RaftServer,
   SealStatus,
   TokenCreateRequest,
   VaultSecret,
@@ -52,6 +69,34 @@ export interface RequestOptions {
   readonly noToken?: boolean | undefined;
   /** Do not ask for response wrapping even when the client has a wrap TTL (the KV preflight). */
   readonly noWrap?: boolean | undefined;
+}
+
+/** Options of a request whose body (if any) is streamed. */
+export interface StreamRequestOptions {
+  /** Opens the request body; called again when a redirect makes the request go elsewhere. */
+  readonly body?: (() => Readable) | undefined;
+  /** Size of the body in bytes, sent as Content-Length (else the body is sent chunked). */
+  readonly contentLength?: number | undefined;
+  /** Default `application/octet-stream`. */
+  readonly contentType?: string | undefined;
+  readonly noToken?: boolean | undefined;
+}
+
+/** A successful answer (status < 400) whose body is still to be read. */
+export interface StreamingResponse {
+  readonly status: number;
+  /** The URL that answered (after a redirect, the active node's). */
+  readonly url: string;
+  /** The body; it fails (`aborted`, ECONNRESET) if the connection is lost part-way. */
+  readonly body: Readable;
+  /** The Content-Length the server announced, if any. */
+  readonly contentLength: number | undefined;
+}
+
+/** `GET sys/storage/raft/configuration`: the envelope (for JSON output) and its typed config. */
+export interface RaftConfigurationAnswer {
+  readonly secret: VaultSecret;
+  readonly config: RaftConfiguration;
 }
 
 /** A buffered answer (status < 400). */
@@ -104,6 +149,53 @@ export function parseSecret(json: unknown): VaultSecret | null {
 function hasContent(secret: VaultSecret | null): secret is VaultSecret {
   if (!secret) return false;
   return (secret.data !== null && Object.keys(secret.data).length > 0) || (secret.warnings?.length ?? 0) > 0;
+}
+
+function numberOr0(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+function stringOrEmpty(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+/** A duration field as text: Go strings as sent, bare numbers as seconds (`30` → `30s`). */
+function durationText(v: unknown): string {
+  if (typeof v === 'number' && Number.isFinite(v)) return `${v}s`;
+  return stringOrEmpty(v);
+}
+
+/** The autopilot state with Go's zero values for missing fields; unknown fields are kept. */
+function autopilotStateOf(data: Readonly<Record<string, unknown>>): AutopilotState {
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => String(x)) : []);
+  const servers: Record<string, AutopilotServer> = {};
+  if (isObject(data.servers)) {
+    for (const [id, raw] of Object.entries(data.servers)) {
+      const srv = isObject(raw) ? raw : {};
+      servers[id] = {
+        ...srv,
+        id: stringOrEmpty(srv.id) || id,
+        name: stringOrEmpty(srv.name),
+        address: stringOrEmpty(srv.address),
+        node_status: stringOrEmpty(srv.node_status),
+        last_contact: durationText(srv.last_contact),
+        last_term: numberOr0(srv.last_term),
+        last_index: numberOr0(srv.last_index),
+        healthy: srv.healthy === true,
+        stable_since: stringOrEmpty(srv.stable_since),
+        status: stringOrEmpty(srv.status),
+      };
+    }
+  }
+  return {
+    ...data,
+    healthy: data.healthy === true,
+    failure_tolerance: numberOr0(data.failure_tolerance),
+    leader: stringOrEmpty(data.leader),
+    voters: strings(data.voters),
+    ...(data.non_voters !== undefined && data.non_voters !== null ? { non_voters: strings(data.non_voters) } : {}),
+    servers,
+  };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -165,9 +257,7 @@ export class VaultClient {
       if (typeof value === 'string') url.searchParams.append(key, value);
       else for (const v of value) url.searchParams.append(key, v);
     }
-    const headers: Record<string, string> = { 'X-Vault-Request': 'true', ...(this.options.headers ?? {}) };
-    if (!opts.noToken && this.currentToken !== undefined) headers['X-Vault-Token'] = this.currentToken;
-    if (this.options.namespace) headers['X-Vault-Namespace'] = this.options.namespace;
+    const headers = this.baseHeaders(opts.noToken === true);
     if (this.options.wrapTtl && !opts.noWrap) headers['X-Vault-Wrap-TTL'] = this.options.wrapTtl;
     let body: Buffer | undefined;
     if (opts.body !== undefined) {
@@ -179,19 +269,8 @@ export class VaultClient {
     for (let attempt = 0; ; ) {
       const res = await this.send(method, url, headers, body);
       if (this.isRedirect(res.status) && !this.options.disableRedirects) {
-        const location = res.headers.location;
-        if (redirected) {
-          throw new VaultConnectionError({ method, url: url.href, reason: 'too many redirects' });
-        }
-        if (location === undefined || location === '') {
-          throw new VaultConnectionError({ method, url: url.href, reason: `redirect (${res.status}) without a Location` });
-        }
-        const next = new URL(location, url);
-        if (url.protocol === 'https:' && next.protocol === 'http:') {
-          throw new VaultConnectionError({ method, url: url.href, reason: 'refusing a redirect from https to http' });
-        }
+        url = this.redirectTarget(method, url, res.status, res.headers.location, redirected);
         redirected = true;
-        url = next;
         continue;
       }
       if (res.status < 400) {
@@ -212,6 +291,84 @@ export class VaultClient {
     return status === 301 || status === 302 || status === 307 || status === 308;
   }
 
+  /** Where a redirect leads: one redirect only, with a Location, never from https to http. */
+  private redirectTarget(method: string, url: URL, status: number, location: string | undefined, redirected: boolean): URL {
+    if (redirected) {
+      throw new VaultConnectionError({ method, url: url.href, reason: 'too many redirects' });
+    }
+    if (location === undefined || location === '') {
+      throw new VaultConnectionError({ method, url: url.href, reason: `redirect (${status}) without a Location` });
+    }
+    const next = new URL(location, url);
+    if (url.protocol === 'https:' && next.protocol === 'http:') {
+      throw new VaultConnectionError({ method, url: url.href, reason: 'refusing a redirect from https to http' });
+    }
+    return next;
+  }
+
+  /** The headers every request carries (token unless `noToken`, namespace, extra headers). */
+  private baseHeaders(noToken: boolean): Record<string, string> {
+    const headers: Record<string, string> = { 'X-Vault-Request': 'true', ...(this.options.headers ?? {}) };
+    if (!noToken && this.currentToken !== undefined) headers['X-Vault-Token'] = this.currentToken;
+    if (this.options.namespace) headers['X-Vault-Namespace'] = this.options.namespace;
+    return headers;
+  }
+
+  /**
+   * Sends `method /v1/<path>` with a streamed body and resolves with the answer's body still
+   * unread (snapshots: nothing is held in memory whole). Follows one redirect like `request`;
+   * a request body is re-opened with `body()` for the second attempt. No retries: a streamed
+   * exchange is not repeated behind the caller's back. Throws `VaultApiError` for status >= 400.
+   */
+  async requestStream(method: string, path: string, opts: StreamRequestOptions = {}): Promise<StreamingResponse> {
+    let url = new URL(`${this.options.address}/v1/${cleanPath(path)}`);
+    const headers = this.baseHeaders(opts.noToken === true);
+    if (opts.body !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/octet-stream';
+    let redirected = false;
+    for (;;) {
+      let res: HttpStreamResponse;
+      try {
+        res = await streamHttpRequest({
+          method,
+          url,
+          headers,
+          ...(opts.body !== undefined ? { body: opts.body() } : {}),
+          ...(opts.contentLength !== undefined ? { contentLength: opts.contentLength } : {}),
+          timeoutMs: this.options.timeoutMs ?? 60_000,
+          ...(this.options.tls !== undefined ? { tls: this.options.tls } : {}),
+        });
+      } catch (err) {
+        throw this.connectionError(method, url, err);
+      }
+      if (this.isRedirect(res.status)) {
+        res.discard();
+        if (this.options.disableRedirects) {
+          const reason = `the server redirected (${res.status}) to ${res.headers.location ?? '(no Location)'}, and redirects are disabled`;
+          throw new VaultConnectionError({ method, url: url.href, reason });
+        }
+        url = this.redirectTarget(method, url, res.status, res.headers.location, redirected);
+        redirected = true;
+        continue;
+      }
+      if (res.status >= 400) {
+        let body: Buffer;
+        try {
+          body = await res.readAll();
+        } catch {
+          body = Buffer.alloc(0);
+        }
+        throw this.apiError(method, url, { status: res.status, headers: res.headers, body });
+      }
+      const length = Number.parseInt(res.headers['content-length'] ?? '', 10);
+      return {
+        status: res.status,
+        url: url.href,
+        body: res.body,
+        contentLength: Number.isSafeInteger(length) && length >= 0 ? length : undefined,
+      };
+    }
+  }
+
   private async send(
     method: string,
     url: URL,
@@ -228,15 +385,20 @@ export class VaultClient {
         tls: this.options.tls,
       });
     } catch (err) {
-      if (err instanceof HttpTransportError) {
-        let reason = err.message;
-        if (url.protocol === 'https:' && (err.code === 'EPROTO' || /wrong version number|packet length too long/i.test(reason))) {
-          reason += ' (the server may be running without TLS: try an http:// address)';
-        }
-        throw new VaultConnectionError({ method, url: url.href, reason, code: err.code });
-      }
-      throw err;
+      throw this.connectionError(method, url, err);
     }
+  }
+
+  /** A transport failure as `VaultConnectionError` (other errors as they are). */
+  private connectionError(method: string, url: URL, err: unknown): unknown {
+    if (err instanceof HttpTransportError) {
+      let reason = err.message;
+      if (url.protocol === 'https:' && (err.code === 'EPROTO' || /wrong version number|packet length too long/i.test(reason))) {
+        reason += ' (the server may be running without TLS: try an http:// address)';
+      }
+      return new VaultConnectionError({ method, url: url.href, reason, code: err.code });
+    }
+    return err;
   }
 
   private apiError(method: string, url: URL, res: HttpResponse): VaultApiError {
@@ -456,6 +618,111 @@ export class VaultClient {
     const options = data.options;
     const version = isObject(options) && options.version === '2' ? 2 : 1;
     return { mountPath, version };
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // sys/storage/raft (integrated storage, §3)
+
+  /**
+   * `POST sys/storage/raft/join` on the joining node (the client's address). Sent without a
+   * token: the node is not initialised yet, and the caller's token belongs to the cluster.
+   */
+  async raftJoin(req: RaftJoinRequest): Promise<RaftJoinResponse> {
+    const res = await this.request('POST', 'sys/storage/raft/join', { body: req, noToken: true });
+    const json = res.json;
+    return { joined: isObject(json) && json.joined === true };
+  }
+
+  /**
+   * `GET sys/storage/raft/configuration`: the envelope and its typed `data.config`, or null
+   * when the server has none (404 / empty). Wrong field types are an unexpected answer.
+   */
+  async raftConfiguration(): Promise<RaftConfigurationAnswer | null> {
+    const path = 'sys/storage/raft/configuration';
+    const secret = await this.read(path);
+    if (!secret || !secret.data) return null;
+    const config = secret.data.config;
+    const servers = isObject(config) ? config.servers : undefined;
+    if (!isObject(config) || !Array.isArray(servers)) {
+      throw this.unexpectedAnswer('GET', path, 'data.config.servers is not a list');
+    }
+    const typed: RaftServer[] = servers.map((server: unknown, i) => {
+      const at = `data.config.servers[${i}]`;
+      if (!isObject(server)) throw this.unexpectedAnswer('GET', path, `${at} is not an object`);
+      for (const key of ['node_id', 'address'] as const) {
+        if (typeof server[key] !== 'string') throw this.unexpectedAnswer('GET', path, `${at}.${key} is not a string`);
+      }
+      for (const key of ['leader', 'voter'] as const) {
+        if (typeof server[key] !== 'boolean') throw this.unexpectedAnswer('GET', path, `${at}.${key} is not a boolean`);
+      }
+      return server as unknown as RaftServer;
+    });
+    return {
+      secret,
+      config: { ...(typeof config.index === 'number' ? { index: config.index } : {}), servers: typed },
+    };
+  }
+
+  /** `POST sys/storage/raft/remove-peer`. */
+  async raftRemovePeer(serverId: string): Promise<void> {
+    await this.request('POST', 'sys/storage/raft/remove-peer', { body: { server_id: serverId } });
+  }
+
+  /** `GET sys/storage/raft/autopilot/state`; null when the server has no autopilot (404). */
+  async raftAutopilotState(): Promise<AutopilotState | null> {
+    const secret = await this.read('sys/storage/raft/autopilot/state');
+    if (!secret || !secret.data) return null;
+    return autopilotStateOf(secret.data);
+  }
+
+  /** `GET sys/storage/raft/autopilot/configuration`; null when the server has none (404). */
+  async raftAutopilotConfiguration(): Promise<AutopilotConfig | null> {
+    const secret = await this.read('sys/storage/raft/autopilot/configuration');
+    if (!secret || !secret.data) return null;
+    const d = secret.data;
+    return {
+      cleanup_dead_servers: d.cleanup_dead_servers === true,
+      last_contact_threshold: durationText(d.last_contact_threshold),
+      dead_server_last_contact_threshold: durationText(d.dead_server_last_contact_threshold),
+      max_trailing_logs: numberOr0(d.max_trailing_logs),
+      min_quorum: numberOr0(d.min_quorum),
+      server_stabilization_time: durationText(d.server_stabilization_time),
+      disable_upgrade_migration: d.disable_upgrade_migration === true,
+    };
+  }
+
+  /** `POST sys/storage/raft/autopilot/configuration` with the fields to change; 204 → null. */
+  async setRaftAutopilotConfiguration(input: AutopilotConfigInput): Promise<VaultSecret | null> {
+    const res = await this.request('POST', 'sys/storage/raft/autopilot/configuration', { body: input });
+    return parseSecret(res.json);
+  }
+
+  /**
+   * `GET sys/storage/raft/snapshot`, following a standby's redirect to the active node. The
+   * snapshot is the unread body of the answer: stream it, never buffer it.
+   */
+  async raftSnapshot(): Promise<StreamingResponse> {
+    return this.requestStream('GET', 'sys/storage/raft/snapshot');
+  }
+
+  /**
+   * `POST sys/storage/raft/snapshot` (or `snapshot-force`) with the snapshot streamed as the
+   * raw body. `open` is called once per attempt (again after a redirect to the active node).
+   */
+  async raftSnapshotRestore(open: () => Readable, opts: { force?: boolean; size?: number } = {}): Promise<void> {
+    const path = opts.force === true ? 'sys/storage/raft/snapshot-force' : 'sys/storage/raft/snapshot';
+    const res = await this.requestStream('POST', path, { body: open, contentLength: opts.size });
+    try {
+      await finished(res.body.resume());
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new VaultConnectionError({ method: 'POST', url: res.url, reason: e.message, code: e.code });
+    }
+  }
+
+  /** The server answered 2xx with something that does not have the documented shape. */
+  private unexpectedAnswer(method: string, path: string, what: string): VaultConnectionError {
+    return new VaultConnectionError({ method, url: `${this.address}/v1/${path}`, reason: `unexpected answer: ${what}` });
   }
 
   // ---------------------------------------------------------------------------------------

@@ -4,6 +4,9 @@ import { kvCommands, kvGroup, kvMetadataGroup } from './kv-commands.js';
 import { loginCommand } from './login-command.js';
 import { operatorCommands, operatorGroup } from './operator-commands.js';
 import { policyCommands, policyGroup } from './policy-commands.js';
+import { raftAutopilotCommands, raftAutopilotGroup } from './raft-autopilot-commands.js';
+import { raftCommands, raftGroup } from './raft-commands.js';
+import { raftSnapshotCommands, raftSnapshotGroup } from './raft-snapshot-commands.js';
 import { secretsCommands, secretsGroup } from './secrets-commands.js';
 import { statusCommand } from './status-command.js';
 import { tokenCommands, tokenGroup } from './token-commands.js';
@@ -15,6 +18,9 @@ export const COMMANDS: readonly CommandDefinition[] = [
   statusCommand,
   loginCommand,
   ...operatorCommands,
+  ...raftCommands,
+  ...raftAutopilotCommands,
+  ...raftSnapshotCommands,
   ...tokenCommands,
   ...policyCommands,
   ...secretsCommands,
@@ -23,4 +29,14 @@ export const COMMANDS: readonly CommandDefinition[] = [
 ];
 
 /** Words that group commands. */
-export const GROUPS: readonly CommandGroup[] = [operatorGroup, tokenGroup, policyGroup, secretsGroup, kvGroup, kvMetadataGroup];
+export const GROUPS: readonly CommandGroup[] = [
+  operatorGroup,
+  raftGroup,
+  raftAutopilotGroup,
+  raftSnapshotGroup,
+  tokenGroup,
+  policyGroup,
+  secretsGroup,
+  kvGroup,
+  kvMetadataGroup,
+];

@@ -5,7 +5,7 @@ import type { InitRequest } from '../client/vault-api-types.js';
 import { renderKeyStatus, wrapAtLength } from '../output/secret-rendering.js';
 import { assertSealStatus, printSealStatus, sealStatusReport } from './seal-status-report.js';
 
-export const operatorGroup: CommandGroup = { path: ['operator'], summary: 'Operator tasks: init, unseal, seal, key rotation' };
+export const operatorGroup: CommandGroup = { path: ['operator'], summary: 'Operator tasks: init, unseal, seal, key rotation, raft' };
 
 const DEFAULT_KEY_SHARES = 5;
 const DEFAULT_KEY_THRESHOLD = 3;

@@ -9,12 +9,16 @@ export class MemoryIo implements CliIo {
   private readonly promptAnswers: string[];
   readonly stdoutIsTTY: boolean;
   readonly stdinIsTTY: boolean;
+  readonly stderrIsTTY: boolean;
 
-  constructor(opts: { stdin?: string; promptAnswers?: string[]; stdoutIsTTY?: boolean; stdinIsTTY?: boolean } = {}) {
+  constructor(
+    opts: { stdin?: string; promptAnswers?: string[]; stdoutIsTTY?: boolean; stdinIsTTY?: boolean; stderrIsTTY?: boolean } = {},
+  ) {
     this.stdin = opts.stdin;
     this.promptAnswers = [...(opts.promptAnswers ?? [])];
     this.stdoutIsTTY = opts.stdoutIsTTY ?? false;
     this.stdinIsTTY = opts.stdinIsTTY ?? false;
+    this.stderrIsTTY = opts.stderrIsTTY ?? false;
   }
 
   out(text: string): void {

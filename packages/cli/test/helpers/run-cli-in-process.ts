@@ -12,9 +12,20 @@ export interface CliRun {
 export async function runInProcess(
   args: string[],
   env: Record<string, string>,
-  opts: { stdin?: string; promptAnswers?: string[]; stdinIsTTY?: boolean; runServer?: RunCliOptions['runServer'] } = {},
+  opts: {
+    stdin?: string;
+    promptAnswers?: string[];
+    stdinIsTTY?: boolean;
+    stderrIsTTY?: boolean;
+    runServer?: RunCliOptions['runServer'];
+  } = {},
 ): Promise<CliRun> {
-  const io = new MemoryIo({ stdin: opts.stdin, promptAnswers: opts.promptAnswers, stdinIsTTY: opts.stdinIsTTY });
+  const io = new MemoryIo({
+    stdin: opts.stdin,
+    promptAnswers: opts.promptAnswers,
+    stdinIsTTY: opts.stdinIsTTY,
+    stderrIsTTY: opts.stderrIsTTY,
+  });
   const code = await runCli(args, { io, env, ...(opts.runServer ? { runServer: opts.runServer } : {}) });
   return { code, stdout: io.stdout, stderr: io.stderr, io };
 }

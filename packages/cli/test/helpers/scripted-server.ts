@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A request as the scripted server saw it. */
@@ -10,6 +10,8 @@ export interface RecordedRequest {
   readonly headers: IncomingHttpHeaders;
   readonly body: unknown;
   readonly rawBody: string;
+  /** The body bytes as received (empty for raw routes, which read the body themselves). */
+  readonly bytes: Buffer;
 }
 
 export interface ScriptedReply {
@@ -20,6 +22,9 @@ export interface ScriptedReply {
 
 type Handler = (req: RecordedRequest) => ScriptedReply | Promise<ScriptedReply>;
 
+/** Handles the request itself: streams the body in or out, closes sockets early, ... */
+type RawHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
 /**
  * An HTTP server on 127.0.0.1 that answers with handlers registered per test (`METHOD path`)
  * and records every request. Unknown routes answer 404 `{"errors":[]}`.
@@ -27,11 +32,18 @@ type Handler = (req: RecordedRequest) => ScriptedReply | Promise<ScriptedReply>;
 export class ScriptedServer {
   readonly requests: RecordedRequest[] = [];
   private readonly routes = new Map<string, Handler>();
+  private readonly rawRoutes = new Map<string, RawHandler>();
   private server: Server | undefined;
   address = '';
 
   on(method: string, path: string, handler: Handler | ScriptedReply): this {
     this.routes.set(`${method} ${path}`, typeof handler === 'function' ? handler : () => handler);
+    return this;
+  }
+
+  /** A route whose handler gets node's request and response, body unread (streaming tests). */
+  onRaw(method: string, path: string, handler: RawHandler): this {
+    this.rawRoutes.set(`${method} ${path}`, handler);
     return this;
   }
 
@@ -50,12 +62,29 @@ export class ScriptedServer {
 
   async start(): Promise<string> {
     const server = createServer((req, res) => {
+      const target = new URL(req.url ?? '/', 'http://x');
+      const rawPath = target.pathname.replace(/^\/v1\//, '');
+      const raw = this.rawRoutes.get(`${req.method ?? ''} ${rawPath}`);
+      if (raw) {
+        this.requests.push({
+          method: req.method ?? '',
+          path: rawPath,
+          query: target.searchParams,
+          headers: req.headers,
+          body: undefined,
+          rawBody: '',
+          bytes: Buffer.alloc(0),
+        });
+        void Promise.resolve(raw(req, res)).catch((err: unknown) => res.destroy(err as Error));
+        return;
+      }
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         void (async () => {
           const url = new URL(req.url ?? '/', 'http://x');
-          const rawBody = Buffer.concat(chunks).toString('utf8');
+          const bytes = Buffer.concat(chunks);
+          const rawBody = bytes.toString('utf8');
           let body: unknown = undefined;
           if (rawBody !== '') {
             try {
@@ -71,6 +100,7 @@ export class ScriptedServer {
             headers: req.headers,
             body,
             rawBody,
+            bytes,
           };
           this.requests.push(recorded);
           let reply: ScriptedReply;
