@@ -1,5 +1,6 @@
 import { ClassicLevel } from 'classic-level';
 import { assertValidKey } from './backend-key.js';
+import { listLevelChildren } from './level-children.js';
 import type { BackendSupports, PhysicalBackend, TxnOp } from './physical-backend.js';
 
 export interface FileBackendOptions {
@@ -13,10 +14,6 @@ export interface FileBackendOptions {
 type Db = ClassicLevel<string, Uint8Array>;
 
 const SYNC = { sync: true } as const;
-/** The byte after '/' (0x2F): seeking to `folder + 0x30` skips everything inside `folder/`. */
-const AFTER_SLASH = 0x30;
-/** Never part of UTF-8, so `prefix + 0xFF` bounds every UTF-8 key starting with `prefix`. */
-const UTF8_UPPER_BOUND = Buffer.from([0xff]);
 
 /**
  * A physical backend on LevelDB (`classic-level`). Every write is fsync'd (`sync: true`) before
@@ -56,38 +53,9 @@ export class FileBackend implements PhysicalBackend {
     await this.#db.del(key, SYNC);
   }
 
-  /**
-   * Direct children of `prefix`. Iterates the byte range `[prefix, prefix ‖ 0xFF)` and, on
-   * meeting a key inside a sub-folder, records the folder once and seeks past all of its keys,
-   * so the cost is proportional to the number of children, not to the size of the subtree.
-   */
+  /** Direct children of `prefix` (see `listLevelChildren`). */
   async list(prefix: string): Promise<string[]> {
-    const start = Buffer.from(prefix, 'utf8');
-    const it = this.#db.keys<Buffer>({
-      keyEncoding: 'buffer',
-      gte: start,
-      lt: Buffer.concat([start, UTF8_UPPER_BOUND]),
-    });
-    const children: string[] = [];
-    try {
-      for (;;) {
-        const key = await it.next();
-        if (key === undefined) break;
-        if (key.length < start.length || start.compare(key, 0, start.length) !== 0) break;
-        const rest = key.subarray(start.length);
-        const slash = rest.indexOf(0x2f);
-        if (slash === -1) {
-          children.push(rest.toString('utf8'));
-        } else {
-          const folder = rest.subarray(0, slash);
-          children.push(`${folder.toString('utf8')}/`);
-          it.seek(Buffer.concat([start, folder, Buffer.from([AFTER_SLASH])]));
-        }
-      }
-    } finally {
-      await it.close();
-    }
-    return children;
+    return listLevelChildren((range) => this.#db.keys<Buffer>({ keyEncoding: 'buffer', ...range }), prefix);
   }
 
   /** Validates every operation, then writes them as one fsync'd LevelDB batch. */

@@ -133,18 +133,92 @@ export interface SoftState {
 }
 
 /**
- * One batch of work for the driver. Order: persist `snapshot`, `hardState` and `entries`
- * (one fsync), then send `messages`, then apply `committedEntries`, then call `advance()`.
- * (The leader may send `messages` before its own fsync; followers must not.)
+ * One batch of work for the driver, from `RawNode.ready()`. Process it in this order, then call
+ * `RawNode.advance(ready)` (no second `ready()` before that; `step`/`tick`/`propose` in between
+ * are fine — that is how the driver keeps receiving while it fsyncs):
+ *
+ * 1. If `mustSync` is true, `messages` may be sent right away, before step 2 (the leader's own
+ *    appends travel while it fsyncs them; Raft thesis §10.2.1).
+ * 2. Persist `snapshot`, `hardState` and `entries` in one durable (fsynced) write; writing an entry
+ *    at index i discards every previously stored entry at index ≥ i. Then mirror the same into the
+ *    `MemoryStorage` the core reads: `applySnapshot(snapshot)`, `append(entries)`, `setHardState`.
+ * 3. If `mustSync` is false, send `messages` now (they promise state that step 2 made durable:
+ *    votes, follower acknowledgements). Sending after the fsync is always correct.
+ * 4. Install `snapshot` into the state machine (its `data` may be empty when the snapshot streams
+ *    separately), then apply `committedEntries` in order. For each ConfChange entry call
+ *    `RawNode.applyConfChange(decodeConfChange(entry.data))`. Serve `readStates` once the applied
+ *    index reaches their `index`.
+ * 5. `advance(ready)`: the core marks the entries durable (the leader counts its own log toward
+ *    commit only now) and the committed entries applied.
  */
 export interface Ready {
+  /** Set when leader or role changed since the previous Ready. */
   readonly softState?: SoftState;
+  /** Set when term, vote or commit changed since the previous Ready. */
   readonly hardState?: HardState;
+  /** New log entries to persist (may overwrite a suffix of the stored log). */
   readonly entries: readonly Entry[];
+  /**
+   * A snapshot to persist and install into the state machine: one received from the leader, or
+   * (right after a restart) the stored snapshot when the state machine's applied index is behind
+   * it — e.g. the node crashed in the middle of installing it. Never together with committedEntries.
+   */
   readonly snapshot?: Snapshot;
+  /** Committed entries to apply, in order (only after step 2). */
   readonly committedEntries: readonly Entry[];
   readonly messages: readonly Message[];
   readonly readStates: readonly ReadState[];
-  /** True when `messages` may be sent before `entries` are fsynced (leader's own appends). */
+  /**
+   * True when every message in `messages` may be sent before this Ready's `snapshot`, `hardState`
+   * and `entries` are durable (a leader's appends, heartbeats and snapshots in a term that is
+   * already durable). False when they must wait for the fsync. (It does not say whether an fsync
+   * is needed: anything in `snapshot`/`hardState`/`entries` must always be fsynced before
+   * `advance()`.)
+   */
   readonly mustSync: boolean;
+}
+
+/** Where the leader appended a proposal. It is committed once an entry at `index` with `term` applies. */
+export interface ProposalResult {
+  readonly index: number;
+  readonly term: number;
+}
+
+/** The leader's view of one member's replication, from `RawNode.status()`. */
+export interface PeerStatus {
+  readonly match: number;
+  readonly next: number;
+  readonly state: 'probe' | 'replicate' | 'snapshot';
+  /** Heard from within the current check-quorum interval. */
+  readonly recentActive: boolean;
+  readonly isLearner: boolean;
+  /** Snapshot index being sent (state `snapshot`), else 0. */
+  readonly pendingSnapshot: number;
+  /** App messages in flight (pipelining window). */
+  readonly inflight: number;
+}
+
+/** Cheap snapshot of a node's state (no per-peer detail). */
+export interface BasicStatus {
+  readonly id: NodeId;
+  readonly term: number;
+  readonly vote: NodeId;
+  readonly role: Role;
+  /** '' when no leader is known. */
+  readonly leader: NodeId;
+  readonly commit: number;
+  readonly applied: number;
+  readonly firstIndex: number;
+  readonly lastIndex: number;
+  /** Target of an ongoing leadership transfer ('' if none; leader only). */
+  readonly leadTransferee: NodeId;
+}
+
+export interface Status extends BasicStatus {
+  /** The newest membership in the log (the one counting votes and acknowledgements now). */
+  readonly config: ConfState;
+  /** The membership as of the applied index (what a snapshot taken now must record). */
+  readonly appliedConfig: ConfState;
+  /** Per-member replication progress; empty unless this node is the leader. */
+  readonly progress: ReadonlyMap<NodeId, PeerStatus>;
 }

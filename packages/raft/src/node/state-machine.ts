@@ -1,0 +1,22 @@
+import type { Entry, SnapshotMetadata } from '../core/types.js';
+
+/**
+ * The application's replicated state, driven by RaftNode.
+ *
+ * - `apply` gets committed entries in log order, in batches, never concurrently with another
+ *   call. Entries include empty Normal entries (a new leader's no-op) and ConfChange entries:
+ *   a state machine that records its applied index (in the same write as the data it describes)
+ *   sees every index; one that does not can skip them.
+ * - `snapshot` captures the state as of the last applied entry, described by `meta` (index, term
+ *   and the membership as of that entry). It must return promptly (the
+ *   driver waits for it before applying more): capture a point-in-time view and stream it lazily.
+ * - `restore` replaces the whole state with a snapshot's bytes.
+ * - `appliedIndex`, when given, returns the durable applied index at start-up so a restart does
+ *   not re-apply entries; without it the driver restores the latest snapshot and replays.
+ */
+export interface StateMachine {
+  apply(entries: readonly Entry[]): Promise<void>;
+  snapshot(meta: SnapshotMetadata): Promise<AsyncIterable<Uint8Array> | Uint8Array>;
+  restore(data: AsyncIterable<Uint8Array>, meta: SnapshotMetadata): Promise<void>;
+  appliedIndex?(): Promise<number>;
+}

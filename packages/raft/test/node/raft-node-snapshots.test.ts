@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TestCluster } from './test-cluster.js';
+
+const tuning = { snapshotThreshold: 50, trailingLogs: 10 };
+
+void describe('RaftNode snapshots and compaction', () => {
+  void it('takes snapshots past the threshold and compacts the log, keeping trailing logs', async () => {
+    const c = await TestCluster.start(['a', 'b', 'c'], { tuning });
+    try {
+      const leader = await c.waitLeader();
+      for (let round = 0; round < 6; round++) await c.proposeMany(leader, `r${round}-`, 40);
+      await c.until(
+        'snapshot recorded',
+        () => leader.status().snapshotIndex > 0 && leader.status().metrics.snapshotsTaken > 0,
+      );
+      const st = leader.status();
+      assert.ok(
+        st.applied - st.snapshotIndex <= tuning.snapshotThreshold + 40 + 5,
+        `applied ${st.applied}, snapshot ${st.snapshotIndex}`,
+      );
+      assert.ok(st.firstIndex > 1, `first index ${st.firstIndex}`);
+      assert.ok(st.firstIndex <= st.snapshotIndex - tuning.trailingLogs + 1, 'trailing logs kept');
+    } finally {
+      await c.close();
+    }
+  });
+
+  void it('a follower that fell behind the compacted log catches up through InstallSnapshot', async () => {
+    const c = await TestCluster.start(['a', 'b', 'c'], { tuning });
+    try {
+      const leader = await c.waitLeader();
+      const lagger = ['a', 'b', 'c'].find((id) => id !== leader.id)!;
+      c.network.isolate(lagger);
+      for (let round = 0; round < 6; round++) await c.proposeMany(leader, `s${round}-`, 40);
+      await c.until('leader compacted', () => leader.status().firstIndex > c.node(lagger).appliedIndex + 1);
+      c.network.heal();
+      await c.until('lagger caught up', () => c.sm(lagger).values.length === 240);
+      assert.equal(c.node(lagger).status().metrics.snapshotsInstalled, 1);
+      assert.ok(leader.status().metrics.snapshotsSent >= 1);
+      assert.deepEqual(c.sm(lagger).values, c.sm(leader.id).values);
+    } finally {
+      await c.close();
+    }
+  });
+
+  void it('a new member joins from a snapshot', async () => {
+    const c = await TestCluster.start(['a', 'b', 'c'], { tuning });
+    try {
+      const leader = await c.waitLeader();
+      for (let round = 0; round < 4; round++) await c.proposeMany(leader, `j${round}-`, 40);
+      await c.until('leader compacted', () => leader.status().firstIndex > 1);
+      await c.startNode('d', { join: true });
+      await c.drive(leader.addVoter('d', 'mem://d'));
+      await c.until('d caught up', () => c.sm('d').values.length === 160);
+      assert.equal(c.node('d').status().metrics.snapshotsInstalled, 1);
+      assert.deepEqual(c.sm('d').values, c.sm(leader.id).values);
+    } finally {
+      await c.close();
+    }
+  });
+});

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ClassicLevel } from 'classic-level';
+import { EntryType } from '../../src/core/types.js';
+import { entryKey } from '../../src/storage/level-log-format.js';
+import { LevelLogStore } from '../../src/storage/level-log-store.js';
+import { LogCorruptionError } from '../../src/storage/log-corruption-error.js';
+import { logStoreSuite } from './log-store-suite.js';
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'coffer-logstore-'));
+  dirs.push(dir);
+  return dir;
+}
+void after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+logStoreSuite('LevelLogStore', {
+  async create() {
+    const dir = await tempDir();
+    return {
+      store: new LevelLogStore(dir),
+      reopen: () => new LevelLogStore(dir),
+      cleanup: () => rm(dir, { recursive: true, force: true }),
+    };
+  },
+});
+
+void describe('LevelLogStore corruption', () => {
+  async function seeded(): Promise<string> {
+    const dir = await tempDir();
+    const store = new LevelLogStore(dir);
+    await store.open();
+    const entries = [1, 2, 3].map((index) => ({
+      index,
+      term: 1,
+      type: EntryType.Normal,
+      data: new Uint8Array([index, 7, 7]),
+    }));
+    await store.write({ entries, hardState: { term: 1, vote: 'a', commit: 2 } });
+    await store.close();
+    return dir;
+  }
+
+  async function tamper(dir: string, fn: (db: ClassicLevel<Buffer, Buffer>) => Promise<void>): Promise<void> {
+    const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    await db.open();
+    try {
+      await fn(db);
+    } finally {
+      await db.close();
+    }
+  }
+
+  async function openFails(dir: string, location: string): Promise<void> {
+    const store = new LevelLogStore(dir);
+    try {
+      await assert.rejects(
+        store.open(),
+        (err: unknown) =>
+          err instanceof LogCorruptionError && err.code === 'raft_log_corrupt' && err.location === location,
+      );
+    } finally {
+      await store.close();
+    }
+  }
+
+  void it('a flipped bit in an entry payload is detected on open', async () => {
+    const dir = await seeded();
+    await tamper(dir, async (db) => {
+      const value = (await db.get(entryKey(2)))!;
+      value[value.length - 1]! ^= 0x01;
+      await db.put(entryKey(2), value);
+    });
+    await openFails(dir, 'entry 2');
+  });
+
+  void it('an entry record moved to another index is detected', async () => {
+    const dir = await seeded();
+    await tamper(dir, async (db) => {
+      await db.put(entryKey(3), (await db.get(entryKey(1)))!);
+    });
+    await openFails(dir, 'entry 3');
+  });
+
+  void it('a gap in the log is detected', async () => {
+    const dir = await seeded();
+    await tamper(dir, (db) => db.del(entryKey(2)));
+    await openFails(dir, 'entry 2');
+  });
+
+  void it('a corrupt hard state is detected', async () => {
+    const dir = await seeded();
+    await tamper(dir, async (db) => {
+      const key = Buffer.from([0x01, 0x48]);
+      const value = (await db.get(key))!;
+      value[6]! ^= 0x20;
+      await db.put(key, value);
+    });
+    await openFails(dir, 'hard state');
+  });
+});
