@@ -4,6 +4,7 @@ export type { Storage, StorageView } from './storage.js';
 export { assertValidKey, compareKeys } from './backend-key.js';
 export { InmemBackend } from './inmem-backend.js';
 export { FileBackend, type FileBackendOptions } from './file-backend.js';
+export { listLevelChildren, type LevelKeyCursor, type OpenLevelKeyCursor } from './level-children.js';
 export {
   AEAD_HEADER_BYTES,
   AEAD_KEY_BYTES,
