@@ -9,6 +9,7 @@ import { PrefixedView } from './prefixed-view.js';
 import { CORE_KEYRING, CORE_ROOT_KEY, CORE_SEAL_CONFIG, isReservedKey } from './reserved-keys.js';
 import type { Seal } from './seal.js';
 import { decodeSealConfig, encodeSealConfig, type SealConfig } from './seal-config.js';
+import { SealAccess } from './seal-access.js';
 import { SerialQueue } from './serial-queue.js';
 import { ShamirSeal } from './shamir-seal.js';
 import type { StorageView } from './storage.js';
@@ -45,6 +46,8 @@ type State =
   | {
       readonly kind: 'unsealed';
       readonly config: SealConfig;
+      /** Kept while unsealed for `sealAccess()` (raft join challenges); wiped at seal. */
+      readonly unsealKey: Uint8Array;
       readonly rootKey: Uint8Array;
       readonly keyring: Keyring;
     };
@@ -239,11 +242,55 @@ export class Barrier implements StorageView {
           this.#state = next ?? sealedState(s.config);
           if (next !== undefined) this.#encryptions = countsOf(next.keyring);
         } else if (next !== undefined) {
-          wipe(next.rootKey);
+          wipe(next.rootKey, next.unsealKey);
         }
       }
       return this.sealStatus();
     });
+  }
+
+  /**
+   * Unseals with an already-combined unseal key (a node that joined a raft cluster combined the
+   * shares before the cluster's data reached it). An uninitialized barrier first re-reads
+   * `core/seal-config` (the data may have arrived since `open`). A key that does not decrypt the
+   * root key fails with INVALID_UNSEAL_KEY and leaves the barrier sealed. The caller keeps
+   * ownership of `unsealKey` (it is copied).
+   */
+  unsealWithKey(unsealKey: Uint8Array): Promise<SealStatus> {
+    return this.#transitions.run(async () => {
+      await this.#refresh();
+      const s = this.#state;
+      if (s.kind === 'uninitialized') throw new BarrierError('NOT_INITIALIZED', 'barrier is not initialized');
+      if (s.kind === 'unsealed') return this.sealStatus();
+      const next = await this.#openWithKey(s.config, Uint8Array.from(unsealKey));
+      if (this.#state === s) {
+        wipe(...s.shares);
+        this.#state = next;
+        this.#encryptions = countsOf(next.keyring);
+      } else {
+        wipe(next.rootKey, next.unsealKey);
+      }
+      return this.sealStatus();
+    });
+  }
+
+  /**
+   * An uninitialized barrier re-reads `core/seal-config` and becomes sealed when it is there (it
+   * was replicated to this node, or written by another node sharing the backend). Otherwise no-op.
+   */
+  refresh(): Promise<BarrierState> {
+    return this.#transitions.run(async () => {
+      await this.#refresh();
+      return this.state();
+    });
+  }
+
+  /**
+   * Encryption under a key derived from the unseal key (see SealAccess); BARRIER_SEALED unless
+   * unsealed. The returned object is independent of later seals: callers wipe it when done.
+   */
+  sealAccess(): SealAccess {
+    return SealAccess.fromUnsealKey(this.#requireUnsealed().unsealKey);
   }
 
   /** Abandons the current unseal attempt: progress 0, new nonce. */
@@ -263,7 +310,7 @@ export class Barrier implements StorageView {
       if (s.kind === 'sealed') return;
       this.#state = sealedState(s.config);
       this.#encryptions = new Map();
-      wipe(s.rootKey);
+      wipe(s.rootKey, s.unsealKey);
     });
   }
 
@@ -339,8 +386,21 @@ export class Barrier implements StorageView {
     return s;
   }
 
+  async #refresh(): Promise<void> {
+    if (this.#state.kind !== 'uninitialized') return;
+    const raw = await this.#backend.get(CORE_SEAL_CONFIG);
+    if (raw === undefined || this.#state.kind !== 'uninitialized') return;
+    const config = decodeSealConfig(raw);
+    this.#seal.validateConfig(config);
+    this.#state = sealedState(config);
+  }
+
   async #openWithShares(config: SealConfig, shares: readonly Uint8Array[]): Promise<Unsealed> {
-    const unsealKey = await this.#seal.combine(shares);
+    return this.#openWithKey(config, await this.#seal.combine(shares));
+  }
+
+  /** Takes ownership of `unsealKey`: kept in the unsealed state, wiped on failure. */
+  async #openWithKey(config: SealConfig, unsealKey: Uint8Array): Promise<Unsealed> {
     try {
       const sealedRoot = await this.#backend.get(CORE_ROOT_KEY);
       if (sealedRoot === undefined)
@@ -354,13 +414,14 @@ export class Barrier implements StorageView {
       }
       try {
         const keyring = await this.#loadKeyring(rootKey);
-        return Object.freeze({ kind: 'unsealed', config, rootKey, keyring });
+        return Object.freeze({ kind: 'unsealed', config, unsealKey, rootKey, keyring });
       } catch (err) {
         wipe(rootKey);
         throw err;
       }
-    } finally {
+    } catch (err) {
       wipe(unsealKey);
+      throw err;
     }
   }
 

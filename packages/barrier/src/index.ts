@@ -21,6 +21,8 @@ export { Keyring, type KeyStatus } from './keyring.js';
 export type { Seal } from './seal.js';
 export { decodeSealConfig, encodeSealConfig, validateSealConfig, type SealConfig } from './seal-config.js';
 export { ShamirSeal } from './shamir-seal.js';
+export { SealAccess } from './seal-access.js';
+export { ShareCollector } from './share-collector.js';
 export { parseShare, shareToBase64, shareToHex } from './share-encoding.js';
 export {
   CORE_KEYRING,

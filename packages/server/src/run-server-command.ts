@@ -1,7 +1,15 @@
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { FileBackend, InmemBackend, shareToBase64, type PhysicalBackend } from '@coffer/barrier';
 import { pino, type Logger } from 'pino';
 import { ConfigError, loadConfig, type LogLevel, type ServerConfig, type TcpListenerConfig } from './config/index.js';
+import type { RaftStorageConfig, RetryJoinConfig } from './config/server-config.js';
+import { HaBackend } from './ha/ha-backend.js';
+import { HaNode } from './ha/ha-node.js';
+import type { LeaderApiTarget } from './ha/leader-api-client.js';
+import { StandbyRouter } from './ha/standby-router.js';
+import { RaftFsm } from './raft-storage/index.js';
 import { Core } from './core/core.js';
 import { DEFAULT_MOUNT_CONFIG } from './router/mount-entry.js';
 import { createApp } from './http/create-app.js';
@@ -109,9 +117,50 @@ async function openBackend(config: ServerConfig): Promise<{ backend: PhysicalBac
       return { backend: new InmemBackend(), type: 'inmem' };
     case 'file':
       return { backend: await FileBackend.open({ path: storage.path }), type: 'file' };
-    case 'raft':
-      throw new StartupError('storage "raft" is not yet supported by this build; use storage "file" or "inmem"');
+    case 'raft': {
+      await mkdir(storage.path, { recursive: true, mode: 0o700 });
+      return { backend: new HaBackend(await RaftFsm.open({ dir: storage.path })), type: 'raft' };
+    }
   }
+}
+
+/** The raft node id: configured, else the one generated at first start and kept in `<path>/node-id`. */
+async function raftNodeId(storage: RaftStorageConfig): Promise<string> {
+  if (storage.nodeId !== undefined) return storage.nodeId;
+  const file = join(storage.path, 'node-id');
+  try {
+    const id = (await readFile(file, 'utf8')).trim();
+    if (id !== '') return id;
+  } catch {
+    // First start: generate one below.
+  }
+  const id = `node-${randomBytes(6).toString('hex')}`;
+  await writeFile(file, `${id}\n`, { mode: 0o600 });
+  return id;
+}
+
+async function readPem(inline: string | undefined, file: string | undefined, what: string): Promise<string | undefined> {
+  if (inline !== undefined) return inline;
+  if (file === undefined) return undefined;
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = err instanceof Error && 'code' in err ? String(err.code) : 'unreadable';
+    throw new StartupError(`retry_join: cannot read ${what} ${file} (${code})`);
+  }
+}
+
+async function retryJoinTarget(r: RetryJoinConfig): Promise<LeaderApiTarget> {
+  const caCert = await readPem(r.leaderCaCert, r.leaderCaCertFile, 'leader_ca_cert_file');
+  const clientCert = await readPem(r.leaderClientCert, r.leaderClientCertFile, 'leader_client_cert_file');
+  const clientKey = await readPem(r.leaderClientKey, r.leaderClientKeyFile, 'leader_client_key_file');
+  return {
+    address: r.leaderApiAddr,
+    ...(caCert === undefined ? {} : { caCert }),
+    ...(clientCert === undefined ? {} : { clientCert }),
+    ...(clientKey === undefined ? {} : { clientKey }),
+    ...(r.leaderTlsServername === undefined ? {} : { tlsServerName: r.leaderTlsServername }),
+  };
 }
 
 class StartupError extends Error {}
@@ -175,6 +224,7 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
   });
   const listeners: Listener[] = [];
   let core: Core | undefined;
+  let ha: HaNode | undefined;
   const shutdownSignal = io?.shutdownSignal ?? defaultShutdownSignal();
   try {
     const { backend, type } = config === undefined ? { backend: new InmemBackend(), type: 'inmem' } : await openBackend(config);
@@ -185,7 +235,30 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
       ...(config?.clusterName === undefined ? {} : { clusterName: config.clusterName }),
       defaultLeaseTtl: config?.defaultLeaseTtl ?? 768 * 3600,
       maxLeaseTtl: config?.maxLeaseTtl ?? 768 * 3600,
+      ha: backend instanceof HaBackend,
     });
+    if (config !== undefined && config.storage.type === 'raft' && backend instanceof HaBackend) {
+      const storage = config.storage;
+      const firstListener = config.listeners[0];
+      if (config.clusterAddr === undefined || firstListener === undefined) throw new StartupError('raft storage requires cluster_addr and a listener');
+      ha = new HaNode({
+        core,
+        backend,
+        logger,
+        dir: storage.path,
+        nodeId: await raftNodeId(storage),
+        clusterAddr: config.clusterAddr,
+        clusterBind: firstListener.clusterAddress,
+        apiAddr: config.apiAddr ?? '',
+        retryJoin: await Promise.all(storage.retryJoin.map(retryJoinTarget)),
+        retryJoinAsNonVoter: storage.retryJoinAsNonVoter,
+        performanceMultiplier: storage.performanceMultiplier,
+        snapshotThreshold: storage.snapshotThreshold,
+        trailingLogs: storage.trailingLogs,
+        maxEntrySize: storage.maxEntrySize,
+      });
+      core.attachCluster(ha);
+    }
 
     const listenerConfigs: { address: string; tls: { cert: Buffer; key: Buffer } | undefined; maxRequestSize: number }[] = [];
     if (config === undefined) {
@@ -215,7 +288,7 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
 
     const addresses: string[] = [];
     for (const l of listenerConfigs) {
-      const app = createApp({ handler: core, logger, maxRequestSize: l.maxRequestSize });
+      const app = createApp({ handler: core, logger, maxRequestSize: l.maxRequestSize, ...(ha === undefined ? {} : { forwarder: new StandbyRouter(ha) }) });
       const listener = new Listener({ address: l.address, ...(l.tls === undefined ? {} : { tls: l.tls }) }, app);
       listeners.push(listener);
       const bound = await listener.listen();
@@ -229,6 +302,7 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
     );
     if (dev !== undefined) out.write(devModeBanner(addresses[0] ?? `http://${flags.devListenAddress}`, dev.unsealKey, dev.rootToken));
     io?.onReady?.(addresses);
+    ha?.startRetryJoin();
 
     const expiry = setInterval(() => {
       core?.revokeExpiredTokens().catch((e: unknown) => logger.warn({ error_name: e instanceof Error ? e.name : typeof e }, 'revoking expired tokens failed'));
@@ -237,7 +311,7 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
     const signal = await shutdownSignal;
     clearInterval(expiry);
     logger.info({ signal }, 'shutting down');
-    return await shutdown(listeners, core, logger);
+    return await shutdown(listeners, core, logger, ha);
   } catch (e) {
     if (e instanceof StartupError || (e instanceof Error && 'code' in e && (e.code === 'EADDRINUSE' || e.code === 'EACCES'))) {
       err.write(`Error starting server: ${e.message}\n`);
@@ -245,13 +319,21 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
       err.write(`Error starting server: ${e instanceof Error ? e.name : 'unknown error'}\n`);
       logger.error({ error_name: e instanceof Error ? e.name : typeof e, stack: e instanceof Error ? e.stack?.split('\n').filter((l) => l.trimStart().startsWith('at ')).join('\n') : undefined }, 'startup failed');
     }
-    await shutdown(listeners, core, logger);
+    await shutdown(listeners, core, logger, ha);
     return 1;
   }
 }
 
-async function shutdown(listeners: readonly Listener[], core: Core | undefined, logger: Logger): Promise<number> {
+async function shutdown(listeners: readonly Listener[], core: Core | undefined, logger: Logger, ha?: HaNode): Promise<number> {
   let code = 0;
+  if (ha !== undefined) {
+    try {
+      await ha.close();
+    } catch (e) {
+      logger.error({ error_name: e instanceof Error ? e.name : typeof e }, 'stopping raft failed');
+      code = 1;
+    }
+  }
   for (const l of listeners) {
     try {
       await l.close();

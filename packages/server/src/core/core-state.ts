@@ -7,4 +7,7 @@ import type { CoreRuntime } from './core-runtime.js';
 export type CoreState =
   | { readonly kind: 'uninitialized' }
   | { readonly kind: 'sealed' }
+  /** HA only: the barrier is unsealed but another node is active; no runtime, no caches. */
+  | { readonly kind: 'standby' }
+  /** Unsealed and active (the only node serving requests in an HA cluster). */
   | { readonly kind: 'unsealed'; readonly runtime: CoreRuntime };

@@ -1,4 +1,4 @@
-import { Barrier, BarrierError, type KeyStatus, type PhysicalBackend, type StorageView } from '@coffer/barrier';
+import { Barrier, BarrierError, type KeyStatus, type PhysicalBackend, type Storage, type StorageView } from '@coffer/barrier';
 import type { Logger } from 'pino';
 import { DEFAULT_POLICY_NAME, DEFAULT_POLICY_TEXT, parsePolicy } from '../acl/index.js';
 import { cubbyholeEngineFactory } from '../engines/cubbyhole/cubbyhole-engine-factory.js';
@@ -17,6 +17,7 @@ import { routerPathOf, storagePrefixOf, type MountEntry, type MountTableKind } f
 import { MountTable } from '../router/mount-table.js';
 import { Router, type Route } from '../router/router.js';
 import { createSysEngine } from '../sys/sys-engine.js';
+import type { ClusterBackend } from '../sys/cluster-backend.js';
 import type { InitParams, InitResult, MountRequest, NodeStatus, SysBackend, TuneRequest } from '../sys/sys-backend.js';
 import { SEALED_PATHS } from '../sys/sys-lifecycle-paths.js';
 import { TokenStore, tokenEngineFactory } from '../tokens/index.js';
@@ -25,6 +26,7 @@ import { loadOrCreateClusterInfo } from './cluster-info-store.js';
 import type { CoreRequest, CoreResponse, RequestHandler } from './core-request.js';
 import type { CoreRuntime } from './core-runtime.js';
 import type { CoreState } from './core-state.js';
+import type { LifecycleDriver } from './lifecycle-driver.js';
 import { defaultAuthMounts, defaultSecretMounts, newMountEntry } from './default-mounts.js';
 import { runPipeline } from './request-pipeline.js';
 import { TransitionQueue } from './transition-queue.js';
@@ -49,11 +51,18 @@ export interface CoreOptions {
   readonly maxLeaseTtl?: number;
   /** Engine types beyond the built-in ones (kv, cubbyhole). */
   readonly registry?: EngineRegistry;
+  /**
+   * HA (raft storage): unsealing leaves the node a standby; it becomes active (mount tables,
+   * token store, caches) only through `activate()`, called by the HA node on leadership.
+   */
+  readonly ha?: boolean;
 }
 
 /** What `initialize` accepts beyond `sys/init`'s fields (dev mode fixes the root token). */
 export interface CoreInitParams extends InitParams {
   readonly rootTokenId?: string;
+  /** Runs while init holds the barrier unsealed, after the first-time data (HA: cluster TLS material). */
+  readonly firstUnseal?: (storage: Storage) => Promise<void>;
 }
 
 const identityEngineFactory = {
@@ -78,6 +87,8 @@ export class Core implements RequestHandler, SysBackend {
   readonly #queue = new TransitionQueue();
   readonly #sysEngine: Engine;
   readonly #sysDispatcher: EngineDispatcher;
+  readonly #ha: boolean;
+  #driver: LifecycleDriver | undefined;
   #state: CoreState;
 
   private constructor(options: CoreOptions, barrier: Barrier) {
@@ -89,6 +100,7 @@ export class Core implements RequestHandler, SysBackend {
     this.#maxLeaseTtl = options.maxLeaseTtl ?? 768 * 3600;
     this.#defaultLeaseTtl = Math.min(options.defaultLeaseTtl ?? 768 * 3600, this.#maxLeaseTtl);
     this.#registry = options.registry ?? new EngineRegistry();
+    this.#ha = options.ha ?? false;
     if (!this.#registry.has('secret', 'kv')) this.#registry.register('secret', kvEngineFactory);
     if (!this.#registry.has('secret', 'cubbyhole')) this.#registry.register('secret', cubbyholeEngineFactory);
     if (!this.#registry.has('secret', 'identity')) this.#registry.register('secret', identityEngineFactory);
@@ -107,6 +119,20 @@ export class Core implements RequestHandler, SysBackend {
     return this.#state.kind;
   }
 
+  /**
+   * Hands init/unseal/seal to the HA node and enables the cluster `sys/` endpoints. Called once,
+   * by the composition root, before the node serves requests.
+   */
+  attachCluster(driver: LifecycleDriver): void {
+    if (this.#driver !== undefined) throw new Error('a cluster driver is already attached');
+    this.#driver = driver;
+  }
+
+  /** HA and raft operations for `sys/` handlers; undefined unless storage is raft. */
+  get cluster(): ClusterBackend | undefined {
+    return this.#driver;
+  }
+
   // ---- requests ----------------------------------------------------------------------------
 
   async handleRequest(req: CoreRequest): Promise<CoreResponse> {
@@ -114,6 +140,7 @@ export class Core implements RequestHandler, SysBackend {
     if (state.kind === 'unsealed') return runPipeline(state.runtime, req, this.#logger);
     const relative = req.path.startsWith('sys/') ? req.path.slice('sys/'.length) : undefined;
     if (relative !== undefined && SEALED_PATHS.has(relative)) return this.#serveSealed(req, relative);
+    if (state.kind === 'standby') throw new CofferError(ErrorCode.NoActiveNode, 'node is not active');
     throw new CofferError(ErrorCode.Sealed, 'Vault is sealed');
   }
 
@@ -144,20 +171,31 @@ export class Core implements RequestHandler, SysBackend {
 
   status(): NodeStatus {
     const seal = this.barrier.sealStatus();
+    const kind = this.#state.kind;
     const runtime = this.#state.kind === 'unsealed' ? this.#state.runtime : undefined;
-    return {
+    const base: NodeStatus = {
       initialized: seal.initialized,
-      sealed: runtime === undefined,
+      sealed: kind !== 'unsealed' && kind !== 'standby',
       standby: runtime === undefined,
       seal: { type: seal.type, t: seal.t, n: seal.n, progress: seal.progress, nonce: seal.nonce },
-      clusterName: runtime?.cluster.name ?? '',
-      clusterId: runtime?.cluster.id ?? '',
+      clusterName: this.clusterIdentity()?.name ?? '',
+      clusterId: this.clusterIdentity()?.id ?? '',
       activeTime: runtime?.activeTime,
       storageType: this.#storageType,
       version: CORE_VERSION,
       buildDate: BUILD_DATE,
     };
+    return this.#driver === undefined ? base : this.#driver.status(base);
   }
+
+  /** The cluster name and id, read from storage once unsealed (standby included); undefined while sealed. */
+  clusterIdentity(): { readonly name: string; readonly id: string } | undefined {
+    const state = this.#state;
+    if (state.kind === 'unsealed') return state.runtime.cluster;
+    return state.kind === 'standby' ? this.#standbyCluster : undefined;
+  }
+
+  #standbyCluster: { readonly name: string; readonly id: string } | undefined;
 
   /**
    * Initializes the barrier, then (unsealed with the new shares, inside this transition)
@@ -165,6 +203,11 @@ export class Core implements RequestHandler, SysBackend {
    * Vault's init leaves the node sealed.
    */
   initialize(params: CoreInitParams): Promise<InitResult> {
+    return this.#driver === undefined ? this.initializeStorage(params) : this.#driver.initialize(params);
+  }
+
+  /** `initialize` on this node's storage (the HA node calls it once raft is ready for writes). */
+  initializeStorage(params: CoreInitParams): Promise<InitResult> {
     return this.#queue.run(async () => {
       const { shares } = await this.barrier.initialize({ secretShares: params.secretShares, secretThreshold: params.secretThreshold });
       let rootToken: string;
@@ -174,6 +217,7 @@ export class Core implements RequestHandler, SysBackend {
         try {
           const issued = await runtime.tokens.createRootToken(params.rootTokenId === undefined ? {} : { id: params.rootTokenId });
           rootToken = issued.clientToken;
+          await params.firstUnseal?.(this.barrier);
         } finally {
           this.#teardown(runtime);
         }
@@ -187,41 +231,120 @@ export class Core implements RequestHandler, SysBackend {
   }
 
   unseal(share: Uint8Array): Promise<void> {
+    return this.#driver === undefined ? this.unsealBarrier(share) : this.#driver.unseal(share);
+  }
+
+  /**
+   * Submits a share to the barrier. Once unsealed: a single node builds its runtime (active); an
+   * HA node becomes a standby (the HA node activates it on leadership).
+   */
+  unsealBarrier(share: Uint8Array): Promise<void> {
     return this.#queue.run(async () => {
       const status = await this.barrier.unseal(share);
-      if (status.sealed || this.#state.kind === 'unsealed') return;
-      try {
-        const runtime = await this.#setup({ firstTime: false });
-        this.#state = { kind: 'unsealed', runtime };
-        this.#logger.info({}, 'core unsealed');
-      } catch (err) {
-        this.#logger.error({ error_name: err instanceof Error ? err.name : typeof err }, 'post-unseal setup failed; sealing');
-        await this.barrier.seal();
-        throw err;
-      }
+      if (status.sealed || this.#state.kind === 'unsealed' || this.#state.kind === 'standby') return;
+      await this.#afterBarrierUnsealed();
+    });
+  }
+
+  /** HA join: unseals the barrier with a key combined before the data arrived; the node becomes a standby. */
+  unsealWithKey(unsealKey: Uint8Array): Promise<void> {
+    return this.#queue.run(async () => {
+      const status = await this.barrier.unsealWithKey(unsealKey);
+      if (status.sealed || this.#state.kind === 'unsealed' || this.#state.kind === 'standby') return;
+      await this.#afterBarrierUnsealed();
+    });
+  }
+
+  async #afterBarrierUnsealed(): Promise<void> {
+    if (this.#ha) {
+      this.#standbyCluster = await this.#readClusterInfo();
+      this.#state = { kind: 'standby' };
+      this.#logger.info({}, 'core unsealed (standby)');
+      return;
+    }
+    try {
+      const runtime = await this.#setup({ firstTime: false });
+      this.#state = { kind: 'unsealed', runtime };
+      this.#logger.info({}, 'core unsealed');
+    } catch (err) {
+      this.#logger.error({ error_name: err instanceof Error ? err.name : typeof err }, 'post-unseal setup failed; sealing');
+      await this.barrier.seal();
+      throw err;
+    }
+  }
+
+  async #readClusterInfo(): Promise<{ name: string; id: string } | undefined> {
+    try {
+      const raw = await this.barrier.get('core/cluster/info');
+      if (raw === undefined) return undefined;
+      const json = JSON.parse(new TextDecoder().decode(raw)) as { name?: unknown; id?: unknown };
+      return typeof json.name === 'string' && typeof json.id === 'string' ? { name: this.#clusterName ?? json.name, id: json.id } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * HA: standby → active. Builds the runtime (mount tables, policies, token store) from storage;
+   * the caller has made sure this node leads raft and has applied everything committed before.
+   */
+  activate(): Promise<void> {
+    return this.#queue.run(async () => {
+      if (this.#state.kind !== 'standby') return;
+      const runtime = await this.#setup({ firstTime: false });
+      this.#state = { kind: 'unsealed', runtime };
+      this.#logger.info({}, 'core active');
+    });
+  }
+
+  /** HA: active → standby. Drops the runtime and its caches (the token store assumes a single writer). */
+  deactivate(): Promise<void> {
+    return this.#queue.run(async () => {
+      const state = this.#state;
+      if (state.kind !== 'unsealed') return;
+      this.#standbyCluster = state.runtime.cluster;
+      this.#state = { kind: 'standby' };
+      this.#teardown(state.runtime);
+      this.#logger.info({}, 'core standing by');
     });
   }
 
   resetUnseal(): void {
-    this.barrier.resetUnseal();
+    if (this.#driver !== undefined) this.#driver.resetUnseal();
+    else this.barrier.resetUnseal();
   }
 
   seal(): Promise<void> {
+    return this.#driver === undefined ? this.sealBarrier() : this.#driver.seal();
+  }
+
+  /** Seals this node's barrier (dropping the runtime when active). */
+  sealBarrier(): Promise<void> {
     return this.#queue.run(async () => {
       const state = this.#state;
       if (state.kind === 'uninitialized') throw new BarrierError('NOT_INITIALIZED', 'barrier is not initialized');
-      if (state.kind === 'unsealed') {
+      if (state.kind === 'unsealed' || state.kind === 'standby') {
         this.#state = { kind: 'sealed' };
-        this.#teardown(state.runtime);
+        if (state.kind === 'unsealed') this.#teardown(state.runtime);
       }
       await this.barrier.seal();
       this.#logger.info({}, 'core sealed');
     });
   }
 
+  /**
+   * HA join: an uninitialized node's barrier picks up replicated data (uninitialized → sealed).
+   */
+  refreshBarrier(): Promise<void> {
+    return this.#queue.run(async () => {
+      await this.barrier.refresh();
+      if (this.#state.kind === 'uninitialized' && this.barrier.state().kind !== 'uninitialized') this.#state = { kind: 'sealed' };
+    });
+  }
+
   /** Seals (if unsealed) and closes the physical backend. */
   async close(): Promise<void> {
-    if (this.#state.kind === 'unsealed') await this.seal();
+    if (this.#state.kind === 'unsealed' || this.#state.kind === 'standby') await this.sealBarrier();
     await this.#queue.run(async () => this.#backend.close());
   }
 

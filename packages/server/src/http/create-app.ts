@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { CofferError } from '../errors/coffer-error.js';
 import { ErrorCode } from '../errors/error-code.js';
 import type { CoreRequest, RequestHandler } from '../core/core-request.js';
+import type { ApiHandler, ApiRequest, RequestForwarder } from './api-request.js';
 import { clientToken } from './client-token.js';
 import type { HttpReply } from './http-reply.js';
 import { LIST_MARKER_HEADER } from './list-marker.js';
@@ -17,6 +18,15 @@ export interface AppOptions {
   readonly logger: Logger;
   /** Listener `max_request_size` in bytes (Vault default 32 MiB); negative = no limit. */
   readonly maxRequestSize?: number;
+  /** HA: forwards or redirects what a standby does not serve itself. */
+  readonly forwarder?: RequestForwarder;
+}
+
+export interface ApiHandlerOptions {
+  readonly handler: RequestHandler;
+  readonly logger: Logger;
+  /** Absent for requests that must be served here (e.g. forwarded ones on the active node). */
+  readonly forwarder?: RequestForwarder;
 }
 
 export const DEFAULT_MAX_REQUEST_SIZE = 32 * 1024 * 1024;
@@ -120,17 +130,23 @@ export function createApp(options: AppOptions): Express {
 
   const rawBody = express.raw({ type: () => true, limit, inflate: true });
 
+  const serve = createApiHandler({ handler, logger, ...(options.forwarder === undefined ? {} : { forwarder: options.forwarder }) });
+
   app.use(rawBody, async (req: Request, res: Response) => {
     const locals = res.locals['coffer'] as Locals;
     const head = req.method === 'HEAD';
-    try {
-      const reply = await handleApi(req, locals.requestId);
-      send(res, reply, head);
-    } catch (err) {
-      const { reply, error } = renderError(err);
-      if (error.unexpected) logUnexpected(logger, locals.requestId, err);
-      send(res, reply, head);
-    }
+    const listVerb = header(req, LIST_MARKER_HEADER) !== undefined && req.method === 'GET';
+    const headers: Record<string, string | string[] | undefined> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (k !== LIST_MARKER_HEADER) headers[k] = v;
+    const reply = await serve({
+      requestId: locals.requestId,
+      method: listVerb ? 'LIST' : req.method,
+      url: req.originalUrl,
+      headers,
+      body: Buffer.isBuffer(req.body) ? req.body : undefined,
+      clientAddress: req.socket.remoteAddress ?? '',
+    });
+    send(res, reply, head);
   });
 
   // Body-parser failures (size, encoding, aborted) arrive here.
@@ -158,8 +174,29 @@ export function createApp(options: AppOptions): Express {
     send(res, reply, req.method === 'HEAD');
   });
 
-  async function handleApi(req: Request, requestId: string): Promise<HttpReply> {
-    const [rawPath = '', rawQuery = ''] = splitOnce(req.originalUrl, '?');
+  return app;
+}
+
+/**
+ * The API request path of a node: everything under `/v1/` goes to `handler` (the core) after
+ * path checks, the forwarder's say (standby), method → operation mapping, body parsing and
+ * token extraction. Errors are rendered as Vault's `{"errors":[...]}`; unexpected ones are
+ * logged by name and stack only.
+ */
+export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
+  const { handler, logger, forwarder } = options;
+  return async (req) => {
+    try {
+      return await handleApi(req);
+    } catch (err) {
+      const { reply, error } = renderError(err);
+      if (error.unexpected) logUnexpected(logger, req.requestId, err);
+      return reply;
+    }
+  };
+
+  async function handleApi(req: ApiRequest): Promise<HttpReply> {
+    const [rawPath = '', rawQuery = ''] = splitOnce(req.url, '?');
     if (!rawPath.startsWith('/v1/')) return renderError(new CofferError(ErrorCode.NotFound, '')).reply;
     let path: string;
     try {
@@ -176,44 +213,53 @@ export function createApp(options: AppOptions): Express {
     }
     if (path.endsWith('.')) throw new CofferError(ErrorCode.NotFound, '');
 
+    if (forwarder !== undefined) {
+      const routed = await forwarder.route(req, path);
+      if (routed !== undefined) return routed;
+    }
+
     // Response wrapping is not implemented: answering unwrapped would hand the secret to a
     // client that asked for a single-use wrapping token instead, so refuse.
-    const wrapTtl = header(req, 'x-vault-wrap-ttl');
+    const wrapTtl = firstValue(req.headers['x-vault-wrap-ttl']);
     if (wrapTtl !== undefined && wrapTtl.trim() !== '') {
       throw new CofferError(ErrorCode.BadRequest, 'response wrapping (X-Vault-Wrap-TTL) is not supported by this server');
     }
 
-    const contentType = header(req, 'content-type');
+    const contentType = firstValue(req.headers['content-type']);
+    const listVerb = req.method === 'LIST';
+    const method = listVerb ? 'GET' : req.method;
     const op = requestOperation({
-      method: req.method,
+      method,
       path,
       query: new URLSearchParams(rawQuery),
-      listVerb: header(req, LIST_MARKER_HEADER) !== undefined,
+      listVerb,
       contentType,
     });
-    const hasBody = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
-    const data = hasBody ? requestBodyData(Buffer.isBuffer(req.body) ? req.body : undefined, contentType) : op.queryData;
+    const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
+    const data = hasBody ? requestBodyData(req.body, contentType) : op.queryData;
 
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) {
       if (k === 'x-vault-token' || k === 'authorization' || k === LIST_MARKER_HEADER) continue;
-      headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      headers[k] = typeof v === 'string' || v === undefined ? v : v.join(', ');
     }
     const coreRequest: CoreRequest = Object.freeze({
-      id: requestId,
+      id: req.requestId,
       operation: op.operation,
       path: op.path,
       data: Object.freeze(data),
       token: clientToken(req.headers),
       headers: Object.freeze(headers),
-      clientAddress: req.socket.remoteAddress ?? '',
+      clientAddress: req.clientAddress,
       head: op.head,
     });
     const result = await handler.handleRequest(coreRequest);
-    return renderResponse(requestId, op.path, result);
+    return renderResponse(req.requestId, op.path, result);
   }
+}
 
-  return app;
+function firstValue(v: string | readonly string[] | undefined): string | undefined {
+  return typeof v === 'string' || v === undefined ? v : v[0];
 }
 
 function splitOnce(s: string, sep: string): [string, string] {

@@ -3,6 +3,7 @@ import type { RequestAuth } from '../logical/logical-request.js';
 import type { TokenEntry } from '../logical/token-entry.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import type { MountConfig, MountEntry, MountTableKind } from '../router/mount-entry.js';
+import type { ClusterBackend } from './cluster-backend.js';
 
 /** What `sys/init` needs. */
 export interface InitParams {
@@ -26,7 +27,7 @@ export interface NodeStatus {
   /** Known once unsealed (read from storage); '' before. */
   readonly clusterName: string;
   readonly clusterId: string;
-  /** When this node became active (unsealed); undefined while sealed. */
+  /** When this node became active (unsealed); undefined while sealed or standby. */
   readonly activeTime: Date | undefined;
   readonly storageType: string;
   readonly version: string;
@@ -96,4 +97,7 @@ export interface SysBackend {
 
   rotate(): Promise<void>;
   keyStatus(): KeyStatus;
+
+  /** HA and integrated storage; undefined when the node's storage is not raft. */
+  readonly cluster: ClusterBackend | undefined;
 }

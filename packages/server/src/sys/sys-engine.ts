@@ -1,10 +1,12 @@
 import type { Engine } from '../logical/engine.js';
 import type { SysBackend } from './sys-backend.js';
 import { sysCapabilitiesPaths } from './sys-capabilities-paths.js';
+import { sysHaPaths } from './sys-ha-paths.js';
 import { sysKeyPaths } from './sys-key-paths.js';
 import { sysLifecyclePaths } from './sys-lifecycle-paths.js';
 import { sysMountPaths } from './sys-mount-paths.js';
 import { sysPolicyPaths } from './sys-policy-paths.js';
+import { sysRaftPaths } from './sys-raft-paths.js';
 import { sysToolsPaths } from './sys-tools-paths.js';
 
 /**
@@ -21,6 +23,8 @@ export function createSysEngine(backend: SysBackend): Engine {
       ...sysCapabilitiesPaths(backend),
       ...sysToolsPaths(),
       ...sysKeyPaths(backend),
+      ...sysHaPaths(backend),
+      ...sysRaftPaths(backend),
     ],
   };
 }

@@ -6,7 +6,7 @@ import type { PathSpec } from '../logical/path-spec.js';
 import type { NodeStatus, SysBackend } from './sys-backend.js';
 
 /** Paths the core serves even while sealed or uninitialized (mount-relative to `sys/`). */
-export const SEALED_PATHS: ReadonlySet<string> = new Set(['init', 'seal-status', 'unseal', 'health', 'leader']);
+export const SEALED_PATHS: ReadonlySet<string> = new Set(['init', 'seal-status', 'unseal', 'health', 'leader', 'storage/raft/join']);
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -243,6 +243,21 @@ export function sysLifecyclePaths(backend: SysBackend): PathSpec[] {
         read: async () => {
           const s = backend.status();
           if (s.sealed) throw new CofferError(ErrorCode.Sealed, 'Vault is sealed');
+          const cluster = backend.cluster;
+          if (cluster !== undefined) {
+            const l = await cluster.leaderStatus();
+            return bare({
+              ha_enabled: true,
+              is_self: l.isSelf,
+              active_time: l.activeTime === undefined ? ZERO_TIME : l.activeTime.toISOString(),
+              leader_address: l.leaderAddress,
+              leader_cluster_address: l.leaderClusterAddress,
+              performance_standby: false,
+              performance_standby_last_remote_wal: 0,
+              raft_committed_index: l.raftCommittedIndex,
+              raft_applied_index: l.raftAppliedIndex,
+            });
+          }
           return bare({
             ha_enabled: false,
             is_self: false,

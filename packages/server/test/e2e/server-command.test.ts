@@ -75,13 +75,26 @@ void describe('runServerCommand', () => {
     assert.match(absent.err, /absent\.hcl:1:1: cannot read configuration file/);
   });
 
-  void it('refuses raft storage for now with a clear message', async () => {
+  void it('starts a raft node from storage "raft" (uninitialized, HA enabled) and shuts down cleanly', async () => {
     const file = join(dir, 'raft.hcl');
     const port = await freePort();
-    await writeFile(file, `storage "raft" {\n  path = "${dir}/raft"\n  node_id = "n1"\n}\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\napi_addr = "http://127.0.0.1:${port}"\ncluster_addr = "https://127.0.0.1:${port + 1}"\n`);
-    const res = await run([`-config=${file}`]);
-    assert.equal(res.code, 1);
-    assert.match(res.err, /storage "raft" is not yet supported/);
+    const clusterPort = await freePort();
+    await writeFile(
+      file,
+      `storage "raft" {\n  path = "${dir}/raft"\n  node_id = "n1"\n}\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  cluster_address = "127.0.0.1:${clusterPort}"\n  tls_disable = true\n}\napi_addr = "http://127.0.0.1:${port}"\ncluster_addr = "https://127.0.0.1:${clusterPort}"\nlog_level = "error"\n`,
+    );
+    let release: (s: string) => void = () => undefined;
+    let ready: () => void = () => undefined;
+    const listening = new Promise<void>((r) => (ready = r));
+    const running = run([`-config=${file}`], new Promise((r) => (release = r)), ready);
+    await Promise.race([listening, running.then((r) => assert.fail(`raft server exited early: ${r.err}`))]);
+    const status = (await (await fetch(`http://127.0.0.1:${port}/v1/sys/seal-status`)).json()) as Record<string, unknown>;
+    assert.equal(status['storage_type'], 'raft');
+    assert.equal(status['initialized'], false);
+    release('SIGTERM');
+    const done = await running;
+    assert.equal(done.code, 0, done.err);
+    assert.match(done.out, /Storage: raft/);
   });
 
   void it('reports unreadable TLS files and busy ports as startup errors (exit 1)', async () => {
