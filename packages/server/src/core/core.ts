@@ -4,6 +4,8 @@ import { DEFAULT_POLICY_NAME, DEFAULT_POLICY_TEXT, parsePolicy } from '../acl/in
 import { cubbyholeEngineFactory } from '../engines/cubbyhole/cubbyhole-engine-factory.js';
 import { destroyCubbyhole } from '../engines/cubbyhole/destroy-cubbyhole.js';
 import { kvEngineFactory } from '../engines/kv/kv-engine-factory.js';
+import { approleEngineFactory } from '../engines/approle/index.js';
+import { userpassEngineFactory } from '../engines/userpass/index.js';
 import { CofferError } from '../errors/coffer-error.js';
 import { ErrorCode } from '../errors/error-code.js';
 import type { Engine, MountInfo } from '../logical/engine.js';
@@ -104,6 +106,12 @@ export class Core implements RequestHandler, SysBackend {
     if (!this.#registry.has('secret', 'kv')) this.#registry.register('secret', kvEngineFactory);
     if (!this.#registry.has('secret', 'cubbyhole')) this.#registry.register('secret', cubbyholeEngineFactory);
     if (!this.#registry.has('secret', 'identity')) this.#registry.register('secret', identityEngineFactory);
+    // Auth methods mint tokens from the token store of the current unseal (a new one each time).
+    const tokens = (): TokenStore => this.#runtime().tokens;
+    if (!this.#registry.has('auth', 'userpass')) this.#registry.register('auth', userpassEngineFactory({ tokens }));
+    if (!this.#registry.has('auth', 'approle')) {
+      this.#registry.register('auth', approleEngineFactory({ tokens, logger: this.#logger }));
+    }
     this.#sysEngine = createSysEngine(this);
     this.#sysDispatcher = new EngineDispatcher(this.#sysEngine);
     this.#state = barrier.state().kind === 'uninitialized' ? { kind: 'uninitialized' } : { kind: 'sealed' };
