@@ -16,13 +16,31 @@ export interface TransportTls {
   readonly serverName?: string;
 }
 
+/**
+ * Either `listen` (the transport creates, binds and shuts down its own gRPC server) or `server`
+ * plus `advertise` (the Raft service is registered on a server the application owns).
+ */
 export interface GrpcTransportOptions {
   readonly id: NodeId;
-  /** host:port to listen on; port 0 picks a free port. */
-  readonly listen: string;
-  /** The address peers should dial (default: the listen host with the bound port). */
+  /** host:port to listen on; port 0 picks a free port. Required unless `server` is given. */
+  readonly listen?: string;
+  /**
+   * A gRPC server the application owns, so other services can share the port: the transport
+   * only adds its Raft service to it (before or after the owner binds it). It never binds or
+   * shuts the server down; `close()` removes the service and ends the calls it is serving. The
+   * owner chooses the server's credentials (`tls` then only configures dialling peers) and its
+   * options (keepalive pings must be permitted, messages up to 64 MiB accepted).
+   */
+  readonly server?: grpc.Server;
+  /**
+   * The address peers should dial. Default with `listen`: the listen host with the bound port;
+   * required with `server` (the transport does not know where the owner bound it).
+   */
   readonly advertise?: string;
-  /** Mutual TLS: when given, the server requires and verifies client certificates. */
+  /**
+   * Mutual TLS: the certificates this node dials peers with and, with `listen`, the server's
+   * credentials (which then require and verify client certificates).
+   */
   readonly tls?: TransportTls;
   /** Keepalive ping interval on idle connections (default 10 s). */
   readonly keepaliveMs?: number;
@@ -51,6 +69,11 @@ export interface GrpcTransportStats {
 const SEND_PATH = '/coffer.raft.v1.Raft/Send';
 const SNAPSHOT_PATH = '/coffer.raft.v1.Raft/InstallSnapshot';
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+const closedStatus = (): Partial<grpc.StatusObject> => ({
+  code: grpc.status.UNAVAILABLE,
+  details: 'raft transport closed',
+});
 
 const identity = (b: Buffer): Buffer => b;
 
@@ -93,6 +116,9 @@ interface Peer {
  * batches: the messages of one `send()` call go out at once as one Batch per peer, and messages
  * queued while a peer's stream is backed up (waiting for 'drain') are coalesced into one Batch. Snapshots use a separate client-streaming `InstallSnapshot` call in
  * chunks, waiting for 'drain' (HTTP/2 flow control) between writes.
+ *
+ * The Raft service runs on a gRPC server of its own (`listen`) or on one the application owns
+ * and shares with its other services (`server`), so one cluster port carries everything.
  */
 export class GrpcTransport implements Transport {
   readonly id: NodeId;
@@ -100,6 +126,10 @@ export class GrpcTransport implements Transport {
   readonly #options: GrpcTransportOptions;
   readonly #codec = WireCodec.get();
   readonly #server: grpc.Server;
+  /** The transport created the server (`listen`): it binds it and shuts it down. */
+  readonly #ownsServer: boolean;
+  /** Ends each server call in progress with UNAVAILABLE (on close). */
+  readonly #serverCalls = new Set<() => void>();
   readonly #peers = new Map<NodeId, Peer>();
   readonly #dirty = new Set<Peer>();
   #closed = false;
@@ -110,16 +140,26 @@ export class GrpcTransport implements Transport {
   #stats = { batchesSent: 0, messagesSent: 0, messagesDropped: 0, batchesReceived: 0, messagesReceived: 0 };
 
   constructor(options: GrpcTransportOptions) {
+    if ((options.server === undefined) === (options.listen === undefined)) {
+      throw new TypeError('GrpcTransport: give exactly one of `listen` and `server`');
+    }
+    if (options.server !== undefined && (options.advertise ?? '') === '') {
+      throw new TypeError('GrpcTransport: `advertise` is required with a shared `server`');
+    }
     this.id = options.id;
     this.#options = options;
-    this.#server = new grpc.Server({
-      'grpc.keepalive_time_ms': options.keepaliveMs ?? 10_000,
-      'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? 5_000,
-      'grpc.keepalive_permit_without_calls': 1,
-      'grpc.http2.min_ping_interval_without_data_ms': 1_000,
-      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
-    });
+    this.#ownsServer = options.server === undefined;
+    this.#server =
+      options.server ??
+      new grpc.Server({
+        'grpc.keepalive_time_ms': options.keepaliveMs ?? 10_000,
+        'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? 5_000,
+        'grpc.keepalive_permit_without_calls': 1,
+        'grpc.http2.min_ping_interval_without_data_ms': 1_000,
+        'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+        'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+      });
+    // Throws if the shared server already serves a Raft service (another, unclosed transport).
     this.#server.addService(serviceDefinition, {
       send: (call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
         this.#serveSend(call, callback),
@@ -139,6 +179,13 @@ export class GrpcTransport implements Transport {
   }
 
   async start(): Promise<void> {
+    if (this.#closed) throw new Error('GrpcTransport: start() after close()');
+    const listen = this.#options.listen;
+    if (listen === undefined) {
+      // Shared server: the owner binds it; peers dial what it told us.
+      this.#address = this.#options.advertise ?? '';
+      return;
+    }
     const tls = this.#options.tls;
     const creds =
       tls === undefined
@@ -149,11 +196,11 @@ export class GrpcTransport implements Transport {
             true,
           );
     const port = await new Promise<number>((resolve, reject) => {
-      this.#server.bindAsync(this.#options.listen, creds, (err, p) => (err ? reject(err) : resolve(p)));
+      this.#server.bindAsync(listen, creds, (err, p) => (err ? reject(err) : resolve(p)));
     });
     if (this.#options.advertise !== undefined) this.#address = this.#options.advertise;
     else {
-      const host = this.#options.listen.slice(0, this.#options.listen.lastIndexOf(':'));
+      const host = listen.slice(0, listen.lastIndexOf(':'));
       this.#address = `${host === '' || host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     }
   }
@@ -301,13 +348,45 @@ export class GrpcTransport implements Transport {
     if (address !== '' && from !== this.id && !this.#peers.has(from)) this.addPeer(from, address);
   }
 
-  #serveSend(call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): void {
+  /**
+   * Wraps a server call's callback so it answers once, and registers the call so that `close()`
+   * can end it with UNAVAILABLE (with a shared server, nothing else would: the server stays up).
+   */
+  #track(
+    call: grpc.ServerReadableStream<Buffer, Buffer>,
+    callback: grpc.sendUnaryData<Buffer>,
+  ): grpc.sendUnaryData<Buffer> | undefined {
+    if (this.#closed) {
+      callback(closedStatus());
+      return undefined;
+    }
+    let answered = false;
+    const answer: grpc.sendUnaryData<Buffer> = (err, value) => {
+      if (answered) return;
+      answered = true;
+      this.#serverCalls.delete(end);
+      callback(err, value);
+    };
+    const end = (): void => {
+      answer(closedStatus());
+      // Fails a snapshot handler still reading the stream (it reports through the answered callback).
+      call.destroy(new Error('raft transport closed'));
+    };
+    this.#serverCalls.add(end);
+    call.on('cancelled', () => this.#serverCalls.delete(end));
+    return answer;
+  }
+
+  #serveSend(call: grpc.ServerReadableStream<Buffer, Buffer>, reply: grpc.sendUnaryData<Buffer>): void {
+    const callback = this.#track(call, reply);
+    if (callback === undefined) return;
     call.on('data', (bytes: Buffer) => {
       if (this.#closed) return;
       let batch;
       try {
         batch = this.#codec.decodeBatch(bytes);
       } catch {
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: 'undecodable batch' });
         call.destroy(new Error('undecodable batch'));
         return;
       }
@@ -324,8 +403,10 @@ export class GrpcTransport implements Transport {
 
   async #serveSnapshot(
     call: grpc.ServerReadableStream<Buffer, Buffer>,
-    callback: grpc.sendUnaryData<Buffer>,
+    reply: grpc.sendUnaryData<Buffer>,
   ): Promise<void> {
+    const callback = this.#track(call, reply);
+    if (callback === undefined) return;
     // A cancelled call does not end its readable side: fail the reader instead of leaving it hanging.
     call.on('cancelled', () => call.destroy(new Error('snapshot stream cancelled by the sender')));
     const it = call[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -455,7 +536,14 @@ export class GrpcTransport implements Transport {
     this.#closed = true;
     for (const call of this.#snapshotCalls) call.cancel();
     for (const id of [...this.#peers.keys()]) this.removePeer(id);
-    // Peers hold long-lived streams open to us; raft tolerates their loss, so don't wait for them.
-    this.#server.forceShutdown();
+    if (this.#ownsServer) {
+      // Peers hold long-lived streams open to us; raft tolerates their loss, so don't wait for them.
+      this.#server.forceShutdown();
+      return;
+    }
+    // A shared server stays up for its other services: stop taking Raft calls (new ones get
+    // UNIMPLEMENTED) and end the open ones, so peers see this node as unreachable at once.
+    this.#server.removeService(serviceDefinition);
+    for (const end of [...this.#serverCalls]) end();
   }
 }
