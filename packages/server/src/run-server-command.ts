@@ -8,6 +8,7 @@ import type { RaftStorageConfig, RetryJoinConfig } from './config/server-config.
 import { HaBackend } from './ha/ha-backend.js';
 import { HaNode } from './ha/ha-node.js';
 import type { LeaderApiTarget } from './ha/leader-api-client.js';
+import { SnapshotEndpoints, restoreFailpoint } from './ha/snapshot-endpoints.js';
 import { StandbyRouter } from './ha/standby-router.js';
 import { RaftFsm } from './raft-storage/index.js';
 import { Core } from './core/core.js';
@@ -288,7 +289,25 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
 
     const addresses: string[] = [];
     for (const l of listenerConfigs) {
-      const app = createApp({ handler: core, logger, maxRequestSize: l.maxRequestSize, ...(ha === undefined ? {} : { forwarder: new StandbyRouter(ha) }) });
+      const forwarder = ha === undefined ? undefined : new StandbyRouter(ha);
+      const streamed =
+        ha === undefined || config?.storage.type !== 'raft'
+          ? undefined
+          : new SnapshotEndpoints({
+              core,
+              node: ha,
+              ...(forwarder === undefined ? {} : { forwarder }),
+              dir: config.storage.path,
+              logger,
+              ...restoreFailpoint(process.env['COFFER_FAILPOINT']),
+            });
+      const app = createApp({
+        handler: core,
+        logger,
+        maxRequestSize: l.maxRequestSize,
+        ...(forwarder === undefined ? {} : { forwarder }),
+        ...(streamed === undefined ? {} : { streamed }),
+      });
       const listener = new Listener({ address: l.address, ...(l.tls === undefined ? {} : { tls: l.tls }) }, app);
       listeners.push(listener);
       const bound = await listener.listen();

@@ -9,8 +9,9 @@ import { clusterTlsMaterialFromJson, clusterTlsMaterialToJson, type ClusterTlsMa
  * - `core/cluster/tls/<node id>`: each node's mTLS material, so a restarted node finds its own
  *   after unsealing (read from the local FSM before raft starts);
  * - `core/cluster/nodes/<node id>`: each node's advertised addresses;
- * - `core/cluster/leader`: the active node's addresses (API, cluster, forwarding), term and
- *   activation time, written when it becomes active; standbys forward and redirect with it.
+ * - `core/cluster/leader`: the active node's addresses (API, cluster), term and activation
+ *   time, written when it becomes active; standbys forward to its cluster address (raft and
+ *   request forwarding share that port) and redirect to its API address.
  */
 export const CLUSTER_CA_KEY = 'core/cluster/ca';
 export const LEADER_RECORD_KEY = 'core/cluster/leader';
@@ -18,11 +19,18 @@ export const AUTOPILOT_CONFIG_KEY = 'core/cluster/autopilot';
 export const NODE_TLS_PREFIX = 'core/cluster/tls/';
 export const NODE_RECORD_PREFIX = 'core/cluster/nodes/';
 
+/**
+ * Keys that describe the running cluster rather than its data: a snapshot restore keeps their
+ * current values (and ignores the snapshot's), so nodes keep their identities, TLS material and
+ * addresses. `core/cluster/info` (name and id) is data: it is restored.
+ */
+export const CLUSTER_LOCAL_PREFIXES: readonly string[] = [CLUSTER_CA_KEY, LEADER_RECORD_KEY, AUTOPILOT_CONFIG_KEY, NODE_TLS_PREFIX, NODE_RECORD_PREFIX];
+
 export interface NodeRecord {
   readonly nodeId: string;
   /** Full URL ('' when the node has no api_addr). */
   readonly apiAddr: string;
-  /** host:port of the raft listener. */
+  /** host:port of the cluster port (raft and request forwarding). */
   readonly clusterAddr: string;
   readonly hostname: string;
   readonly nonVoter: boolean;
@@ -33,10 +41,8 @@ export interface LeaderRecord {
   /** Raft term in which this node became active; a record of another term is stale. */
   readonly term: number;
   readonly apiAddr: string;
-  /** host:port of the raft listener. */
+  /** host:port of the cluster port: standbys dial it for raft and for request forwarding. */
   readonly clusterAddr: string;
-  /** host:port of the request-forwarding listener. */
-  readonly forwardingAddr: string;
   readonly activeTime: Date;
 }
 
@@ -94,6 +100,10 @@ export async function deleteNodeRecords(storage: Storage, nodeId: string): Promi
   await storage.delete(NODE_TLS_PREFIX + nodeId);
 }
 
+/**
+ * Reads the leader record. Records written before forwarding moved onto the cluster port also
+ * carry `forwarding_addr` (a second, ephemeral port): it is ignored, forwarding dials `cluster_addr`.
+ */
 export async function readLeaderRecord(storage: Storage): Promise<LeaderRecord | undefined> {
   const j = await readJson(storage, LEADER_RECORD_KEY);
   if (j === undefined) return undefined;
@@ -103,7 +113,6 @@ export async function readLeaderRecord(storage: Storage): Promise<LeaderRecord |
     term: typeof j['term'] === 'number' ? j['term'] : 0,
     apiAddr: str(j['api_addr']),
     clusterAddr: str(j['cluster_addr']),
-    forwardingAddr: str(j['forwarding_addr']),
     activeTime: Number.isNaN(time.getTime()) ? new Date(0) : time,
   };
 }
@@ -114,7 +123,6 @@ export async function writeLeaderRecord(storage: Storage, r: LeaderRecord): Prom
     term: r.term,
     api_addr: r.apiAddr,
     cluster_addr: r.clusterAddr,
-    forwarding_addr: r.forwardingAddr,
     active_time: r.activeTime.toISOString(),
   });
 }

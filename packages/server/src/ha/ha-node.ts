@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
+import type * as grpc from '@grpc/grpc-js';
 import { BarrierError, SealAccess, ShareCollector } from '@coffer/barrier';
 import { GrpcTransport, Role, type RaftNode } from '@coffer/raft';
 import type { Logger } from 'pino';
 import { createClusterCa } from '../cluster/cluster-ca.js';
+import { bindClusterServer, createClusterServer } from '../cluster/cluster-server.js';
 import { clusterTlsMaterialFromJson, clusterTlsMaterialToJson, type ClusterTlsMaterial } from '../cluster/cluster-tls-material.js';
 import type { EchoReply, EchoRequest } from '../cluster/echo-message.js';
 import type { ForwardedRequest } from '../cluster/forwarded-request.js';
@@ -19,7 +21,7 @@ import { CofferError } from '../errors/coffer-error.js';
 import { ErrorCode } from '../errors/error-code.js';
 import { createApiHandler } from '../http/create-app.js';
 import type { ApiHandler } from '../http/api-request.js';
-import { RaftFsm, openRaftStorage, type FsmChange, type RaftStorage } from '../raft-storage/index.js';
+import { RaftFsm, encodeRestoreCommand, openRaftStorage, type FsmChange, type RaftStorage } from '../raft-storage/index.js';
 import type {
   AutopilotConfig,
   HaNodeStatus,
@@ -37,6 +39,7 @@ import { parseClusterAddress, type ClusterAddress } from './cluster-address.js';
 import {
   AUTOPILOT_CONFIG_KEY,
   CLUSTER_CA_KEY,
+  CLUSTER_LOCAL_PREFIXES,
   LEADER_RECORD_KEY,
   NODE_RECORD_PREFIX,
   deleteNodeRecords,
@@ -80,7 +83,7 @@ export interface HaNodeOptions {
   readonly nodeId: string;
   /** `cluster_addr` as configured (a URL); its host:port is advertised to peers. */
   readonly clusterAddr: string;
-  /** host:port the cluster listeners bind (the listener's `cluster_address`). */
+  /** host:port the cluster port binds (the listener's `cluster_address`). */
   readonly clusterBind: string;
   /** `api_addr` ('' when unset): where standbys redirect clients. */
   readonly apiAddr: string;
@@ -105,9 +108,9 @@ interface PendingJoin {
 interface RaftRuntime {
   readonly storage: RaftStorage;
   readonly tls: ClusterTlsMaterial;
+  /** The cluster port: raft's transport and request forwarding are both served on it. */
+  readonly server: grpc.Server;
   readonly forwarding: ForwardingServer;
-  /** host:port standbys dial for forwarding. */
-  readonly forwardingAddr: string;
   readonly timer: NodeJS.Timeout;
   readonly detach: () => void;
 }
@@ -119,7 +122,7 @@ interface RaftRuntime {
  *   FSM (seal configuration, keys, this node's own TLS material);
  * - `joining`: a join challenge was received; unseal shares are collected against the leader's
  *   seal configuration until they decrypt it;
- * - `running`: raft runs with mutual TLS on the cluster port and forwarding listens next to it;
+ * - `running`: raft and request forwarding share the cluster port (one gRPC server, mutual TLS);
  *   the core is a standby or (leading raft, everything committed applied) active;
  * - `closed`.
  *
@@ -144,7 +147,6 @@ export class HaNode implements LifecycleDriver, StandbyNode {
   readonly #core: Core;
   readonly #log: Logger;
   readonly #cluster: ClusterAddress;
-  readonly #bindHost: string;
   readonly #hostname = osHostname();
   readonly #queue = new TransitionQueue();
   /** Membership changes one at a time (raft refuses overlapping ones). */
@@ -166,6 +168,14 @@ export class HaNode implements LifecycleDriver, StandbyNode {
   #lastAutopilot = 0;
   #autopilotBusy = false;
   #echoBusy = false;
+  /**
+   * Forced restore (another cluster's snapshot): the plaintext of the cluster-local records
+   * (CLUSTER_LOCAL_PREFIXES), read when the restore began, kept in memory only, and re-written
+   * under the restored keyring by the node that becomes active after the unseal with the source
+   * cluster's keys.
+   */
+  #carryOver: Map<string, Uint8Array> | undefined;
+  #forceRestored = false;
   #retryTimer: NodeJS.Timeout | undefined;
   #retryBusy = false;
 
@@ -174,8 +184,7 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     this.#core = options.core;
     this.#log = options.logger.child({ component: 'ha', node_id: options.nodeId });
     this.#cluster = parseClusterAddress(options.clusterAddr);
-    const bind = parseClusterAddress(options.clusterBind);
-    this.#bindHost = bind.host.includes(':') ? `[${bind.host}]` : bind.host;
+    parseClusterAddress(options.clusterBind); // Fail at construction, not when raft starts.
     this.#activeApi = createApiHandler({ handler: options.core, logger: options.logger });
   }
 
@@ -331,14 +340,24 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     const o = this.#o;
     const standalone = this.#o.backend.fsm;
     await standalone?.close();
+    // One gRPC server on the cluster port, mutual TLS with the cluster CA, carries both services:
+    // peers dial `cluster_addr` for raft and standbys dial it for forwarding.
+    const server = createClusterServer();
     const transport = new GrpcTransport({
       id: o.nodeId,
-      listen: o.clusterBind,
+      server,
       advertise: this.#cluster.hostPort,
       tls: { ca: tls.caPem, cert: tls.certPem, key: tls.keyPem },
     });
+    const forwarding = ForwardingServer.attach(server, {
+      nodeId: o.nodeId,
+      handler: (req, ctx) => this.#serveForwarded(req, ctx),
+      echo: (req, ctx) => this.#onEcho(req, ctx),
+      onError: (err) => this.#log.error({ error: errorName(err) }, 'forwarded request failed unexpectedly'),
+    });
     let storage: RaftStorage;
     try {
+      await bindClusterServer(server, o.clusterBind, tls);
       storage = await openRaftStorage({
         dir: o.dir,
         nodeId: o.nodeId,
@@ -350,6 +369,8 @@ export class HaNode implements LifecycleDriver, StandbyNode {
         snapshotThreshold: o.snapshotThreshold,
         trailingLogs: o.trailingLogs,
         maxValueBytes: o.maxEntrySize,
+        restoreKeeps: CLUSTER_LOCAL_PREFIXES,
+        onForcedRestoreBegin: () => this.#captureClusterLocal(),
         keyringFingerprint: () => {
           try {
             return this.#core.barrier.keyringFingerprint();
@@ -359,27 +380,13 @@ export class HaNode implements LifecycleDriver, StandbyNode {
         },
       });
     } catch (err) {
+      forwarding.forceClose();
+      await transport.close();
+      server.forceShutdown();
       this.#o.backend.useFsm(await RaftFsm.open({ dir: o.dir }));
       throw err;
     }
     this.#o.backend.useRaft(storage);
-    let forwarding: ForwardingServer;
-    try {
-      forwarding = await ForwardingServer.listen({
-        listen: `${this.#bindHost}:0`,
-        tls,
-        nodeId: o.nodeId,
-        handler: (req, ctx) => this.#serveForwarded(req, ctx),
-        echo: (req, ctx) => this.#onEcho(req, ctx),
-        onError: (err) => this.#log.error({ error: errorName(err) }, 'forwarded request failed unexpectedly'),
-      });
-    } catch (err) {
-      await storage.close();
-      this.#o.backend.useFsm(await RaftFsm.open({ dir: o.dir }));
-      throw err;
-    }
-    const port = Number(forwarding.address?.slice(forwarding.address.lastIndexOf(':') + 1));
-    const forwardingAddr = this.#cluster.host.includes(':') ? `[${this.#cluster.host}]:${port}` : `${this.#cluster.host}:${port}`;
     const node = storage.raftNode;
     const onRole = (): void => this.#scheduleReconcile();
     const onLeader = (): void => {
@@ -400,8 +407,8 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     const raft: RaftRuntime = {
       storage,
       tls,
+      server,
       forwarding,
-      forwardingAddr,
       timer,
       detach: () => {
         node.off('role', onRole);
@@ -411,14 +418,14 @@ export class HaNode implements LifecycleDriver, StandbyNode {
       },
     };
     this.#state = { kind: 'running', raft };
-    this.#log.info({ cluster_addr: this.#cluster.hostPort, forwarding_addr: forwardingAddr }, 'raft started');
+    this.#log.info({ cluster_addr: this.#cluster.hostPort, cluster_bind: o.clusterBind }, 'raft started');
     // The only voter need not wait an election timeout for itself.
     const voters = node.status().config.voters;
     if (voters.length === 1 && voters[0] === o.nodeId) node.campaign();
     return raft;
   }
 
-  /** Stops raft and the cluster listeners; `reopen`: read the local FSM again (stopped state). */
+  /** Stops raft and the cluster port; `reopen`: read the local FSM again (stopped state). */
   async #stopRaft(reopen: boolean): Promise<void> {
     const st = this.#state;
     if (st.kind !== 'running') return;
@@ -433,6 +440,7 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     this.#activeTerm = 0;
     raft.forwarding.forceClose();
     await raft.storage.close();
+    raft.server.forceShutdown();
     if (reopen) this.#o.backend.useFsm(await RaftFsm.open({ dir: this.#o.dir }));
     this.#state = { kind: 'stopped' };
     this.#log.info({}, 'raft stopped');
@@ -500,6 +508,19 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     const term = node.status().term;
     try {
       await node.readIndex();
+      // A restore whose proposer died between begin and commit: abort it (every node drops its staging).
+      const pendingRestore = raft.storage.fsm.pendingRestore;
+      if (pendingRestore !== undefined) {
+        await node.propose(encodeRestoreCommand({ kind: 'abort', id: pendingRestore }));
+        this.#log.warn({}, 'aborted a snapshot restore left unfinished by the previous active node');
+      }
+      if (this.#forceRestored && this.#carryOver !== undefined) {
+        // First activation after a forced restore: the cluster's own records, under the new keyring.
+        for (const [key, value] of this.#carryOver) await this.#core.barrier.put(key, value);
+        this.#carryOver = undefined;
+        this.#forceRestored = false;
+        this.#log.info({}, 'cluster records re-written under the restored keyring');
+      }
       await this.#core.barrier.reloadKeyring();
       const barrier = this.#core.barrier;
       const activeTime = new Date();
@@ -508,7 +529,6 @@ export class HaNode implements LifecycleDriver, StandbyNode {
         term,
         apiAddr: this.#o.apiAddr,
         clusterAddr: this.#cluster.hostPort,
-        forwardingAddr: raft.forwardingAddr,
         activeTime,
       });
       const own = await readNodeRecord(barrier, this.#o.nodeId);
@@ -566,6 +586,21 @@ export class HaNode implements LifecycleDriver, StandbyNode {
   }
 
   #onFsmChange(change: FsmChange): void {
+    if (change.kind === 'restore' && change.force === true) {
+      // Another cluster's state and keyring: seal (raft keeps running with the TLS material in
+      // memory); the node unseals with the source cluster's keys only.
+      this.#forceRestored = true;
+      this.#leaderCache = undefined;
+      this.#autopilotConfig = undefined;
+      void this.#queue
+        .run(async () => {
+          if (this.#core.state === 'unsealed' || this.#core.state === 'standby') await this.#core.sealBarrier();
+          this.#activeTerm = 0;
+          this.#log.warn({}, 'a snapshot of another cluster was restored: sealed; unseal with that cluster\'s keys');
+        })
+        .catch((err: unknown) => this.#log.error({ error: errorName(err) }, 'sealing after a forced restore failed'));
+      return;
+    }
     const keys = change.kind === 'apply' ? new Set(change.keys) : undefined;
     const touched = (key: string): boolean => keys === undefined || keys.has(key);
     if (touched(LEADER_RECORD_KEY)) this.#leaderCache = undefined;
@@ -610,7 +645,7 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     try {
       const active = await this.#resolveActive(0);
       if (active === undefined || active.self) return;
-      const client = this.#clientFor(active.record.forwardingAddr);
+      const client = this.#clientFor(active.record.clusterAddr);
       if (client === undefined) return;
       await client.echo({ nodeId: this.#o.nodeId, clusterAddress: this.#cluster.hostPort, appliedIndex: node.appliedIndex }, { deadlineMs: 2_000 });
     } catch {
@@ -661,7 +696,7 @@ export class HaNode implements LifecycleDriver, StandbyNode {
   async forward(request: ForwardedRequest): Promise<ForwardedResponse> {
     const active = await this.#resolveActive(ACTIVE_WAIT_MS);
     if (active === undefined || active.self) throw new CofferError(ErrorCode.NoActiveNode, NO_ACTIVE_NODE_MESSAGE);
-    const client = this.#clientFor(active.record.forwardingAddr);
+    const client = this.#clientFor(active.record.clusterAddr);
     if (client === undefined) throw new CofferError(ErrorCode.NoActiveNode, NO_ACTIVE_NODE_MESSAGE);
     return client.forward(request);
   }
@@ -684,7 +719,7 @@ export class HaNode implements LifecycleDriver, StandbyNode {
       const leader = node.leader;
       const term = node.status().term;
       if (leader === this.#o.nodeId && this.#core.state === 'unsealed') {
-        return { record: this.#selfLeaderRecord(st.raft), self: true };
+        return { record: this.#selfLeaderRecord(), self: true };
       }
       if (leader !== '' && leader !== this.#o.nodeId) {
         let record = this.#leaderCache;
@@ -703,13 +738,12 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     }
   }
 
-  #selfLeaderRecord(raft: RaftRuntime): LeaderRecord {
+  #selfLeaderRecord(): LeaderRecord {
     return {
       nodeId: this.#o.nodeId,
       term: this.#activeTerm,
       apiAddr: this.#o.apiAddr,
       clusterAddr: this.#cluster.hostPort,
-      forwardingAddr: raft.forwardingAddr,
       activeTime: this.#activeSince,
     };
   }
@@ -1043,6 +1077,48 @@ export class HaNode implements LifecycleDriver, StandbyNode {
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
+
+  // ---- snapshots (sys/storage/raft/snapshot) --------------------------------------------------
+
+  /** Reads the plaintext of the cluster-local records from the local FSM (forced restore begins). */
+  async #captureClusterLocal(): Promise<void> {
+    if (this.#core.state !== 'unsealed' && this.#core.state !== 'standby') return;
+    const barrier = this.#core.barrier;
+    const out = new Map<string, Uint8Array>();
+    try {
+      await this.#o.backend.runLocal(async () => {
+        for (const prefix of CLUSTER_LOCAL_PREFIXES) {
+          const keys = prefix.endsWith('/') ? (await barrier.list(prefix)).filter((k) => !k.endsWith('/')).map((k) => prefix + k) : [prefix];
+          for (const key of keys) {
+            const value = await barrier.get(key);
+            if (value !== undefined) out.set(key, value);
+          }
+        }
+      });
+      this.#carryOver = out;
+    } catch (err) {
+      this.#log.warn({ error: errorName(err) }, 'could not read the cluster records before a forced restore');
+    }
+  }
+
+  /** The raft storage of this node while it is the active node; 503 otherwise. */
+  activeStorage(): RaftStorage {
+    return this.#requireActive().storage;
+  }
+
+  /**
+   * After a restore committed through raft: re-read the keyring and rebuild the core's runtime
+   * (mount tables, policies, token store and caches) from the restored state.
+   */
+  reloadAfterRestore(): Promise<void> {
+    return this.#queue.run(async () => {
+      if (this.#core.state !== 'unsealed') return;
+      await this.#core.deactivate();
+      await this.#core.barrier.reloadKeyring();
+      await this.#core.activate();
+      this.#log.info({}, 'core reloaded from the restored snapshot');
+    });
+  }
 
   #requireActive(): RaftRuntime {
     const st = this.#state;

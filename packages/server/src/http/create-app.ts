@@ -20,6 +20,16 @@ export interface AppOptions {
   readonly maxRequestSize?: number;
   /** HA: forwards or redirects what a standby does not serve itself. */
   readonly forwarder?: RequestForwarder;
+  /** Endpoints that stream their bodies (snapshots): served before the buffering body parser. */
+  readonly streamed?: StreamedEndpoints;
+}
+
+/** Requests whose bodies must not be buffered (e.g. `sys/storage/raft/snapshot`, hundreds of MB). */
+export interface StreamedEndpoints {
+  /** True for a URL path (no query) served here. */
+  handles(urlPath: string): boolean;
+  /** Serves the request, errors included; never throws. */
+  serve(req: Request, res: Response, requestId: string): Promise<void>;
 }
 
 export interface ApiHandlerOptions {
@@ -127,6 +137,18 @@ export function createApp(options: AppOptions): Express {
     });
     next();
   });
+
+  const streamed = options.streamed;
+  if (streamed !== undefined) {
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      const locals = res.locals['coffer'] as Locals;
+      if (!streamed.handles(locals.path)) {
+        next();
+        return;
+      }
+      void streamed.serve(req, res, locals.requestId);
+    });
+  }
 
   const rawBody = express.raw({ type: () => true, limit, inflate: true });
 

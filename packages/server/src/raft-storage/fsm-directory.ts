@@ -6,7 +6,8 @@ const MARKER = 'fsm.swap';
 const MARKER_TMP = 'fsm.swap.tmp';
 const STAGING_PREFIX = 'fsm.restore-';
 const ASIDE_PREFIX = 'fsm.old-';
-const STAGING_NAME = /^fsm\.restore-[0-9a-z-]+$/;
+const PENDING_PREFIX = 'fsm.pending-';
+const STAGING_NAME = /^fsm\.(?:restore|pending)-[0-9a-z-]+$/;
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -43,6 +44,8 @@ export class FsmDirectoryError extends Error {
  * <root>/fsm.restore-<n>     a snapshot being staged (a complete LevelDB once committed)
  * <root>/fsm.swap            the commit marker: names the staging directory that replaces fsm
  * <root>/fsm.old-<n>         the previous live LevelDB, moved aside during the swap
+ * <root>/fsm.pending-<id>    a restore proposed through the raft log, filled by its chunks; it
+ *                            survives restarts (the live DB records it) until commit or abort
  * ```
  *
  * Restore protocol: (1) write the snapshot into `fsm.restore-<n>`, close it, fsync every file
@@ -74,7 +77,7 @@ export class FsmDirectory {
       if (!STAGING_NAME.test(staging)) throw new FsmDirectoryError(`${MARKER} names an unexpected directory`);
       const stagingPath = join(this.root, staging);
       if (await exists(stagingPath)) {
-        if (await exists(this.livePath)) await rename(this.livePath, join(this.root, ASIDE_PREFIX + staging.slice(STAGING_PREFIX.length)));
+        if (await exists(this.livePath)) await rename(this.livePath, join(this.root, ASIDE_PREFIX + staging.slice(staging.indexOf('-') + 1)));
         await rename(stagingPath, this.livePath);
         await fsyncPath(this.root);
       } else if (!(await exists(this.livePath))) {
@@ -85,6 +88,20 @@ export class FsmDirectory {
     }
     for (const name of await readdir(this.root)) {
       if (name.startsWith(STAGING_PREFIX) || name.startsWith(ASIDE_PREFIX) || name === MARKER_TMP) {
+        await rm(join(this.root, name), { recursive: true, force: true });
+      }
+    }
+  }
+
+  /** The staging path of the raft-log restore `id` (kept by `recover`). */
+  pendingPath(id: string): string {
+    return join(this.root, PENDING_PREFIX + id);
+  }
+
+  /** Deletes every raft-log restore staging directory but `keep`'s. */
+  async removePending(keep?: string): Promise<void> {
+    for (const name of await readdir(this.root)) {
+      if (name.startsWith(PENDING_PREFIX) && (keep === undefined || join(this.root, name) !== keep)) {
         await rm(join(this.root, name), { recursive: true, force: true });
       }
     }
@@ -129,7 +146,8 @@ export class FsmDirectory {
    * to simulate a crash there).
    */
   async swap(stagingPath: string, between: () => Promise<void> = async () => {}): Promise<void> {
-    const aside = join(this.root, ASIDE_PREFIX + stagingPath.slice(join(this.root, STAGING_PREFIX).length));
+    const base = stagingPath.slice(this.root.length + 1);
+    const aside = join(this.root, ASIDE_PREFIX + base.slice(base.indexOf('-') + 1));
     if (await exists(this.livePath)) await rename(this.livePath, aside);
     await between();
     await rename(stagingPath, this.livePath);

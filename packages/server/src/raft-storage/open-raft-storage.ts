@@ -35,6 +35,10 @@ export interface RaftStorageOptions
   readonly compression?: boolean;
   /** Tests only: see RaftFsmOptions.restoreCrashAt. */
   readonly restoreCrashAt?: RestoreCrashPoint;
+  /** See RaftFsmOptions.restoreKeeps. */
+  readonly restoreKeeps?: readonly string[];
+  /** See RaftFsmOptions.onForcedRestoreBegin. */
+  readonly onForcedRestoreBegin?: () => Promise<void>;
 }
 
 export interface RaftStorage {
@@ -58,6 +62,8 @@ export async function openRaftStorage(options: RaftStorageOptions): Promise<Raft
     compression: options.compression,
     clock: options.clock,
     restoreCrashAt: options.restoreCrashAt,
+    restoreKeeps: options.restoreKeeps,
+    onForcedRestoreBegin: options.onForcedRestoreBegin,
     // Raft does not pass its snapshot metadata to the state machine (yet): record the newest
     // membership known, which is the applied one unless a change is in flight.
     snapshotContext: () => ({ confState: node?.status().config, keyringFingerprint: options.keyringFingerprint?.() ?? '' }),

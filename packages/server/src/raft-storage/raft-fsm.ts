@@ -7,6 +7,7 @@ import type { SnapshotEntry, SnapshotMeta } from '@coffer/snapshot';
 import { ClassicLevel } from 'classic-level';
 import { FsmDirectory } from './fsm-directory.js';
 import { RaftStorageError } from './raft-storage-error.js';
+import { decodeRestoreCommand, isRestoreCommand, type RestoreCommand } from './restore-command.js';
 import { decodeStorageCommand } from './storage-command.js';
 
 /**
@@ -25,6 +26,10 @@ const FSM_FORMAT_VERSION = 1;
 const DATA_END = Buffer.from([0xff]);
 const VERSION_KEY = Buffer.concat([DATA_END, Buffer.from('version', 'latin1')]);
 const APPLIED_KEY = Buffer.concat([DATA_END, Buffer.from('applied', 'latin1')]);
+/** The id of the raft-log restore in progress (its staging DB is `FsmDirectory.pendingPath(id)`). */
+const PENDING_RESTORE_KEY = Buffer.concat([DATA_END, Buffer.from('restore', 'latin1')]);
+/** Appended to the pending restore id when the restore is forced. */
+const FORCE_SUFFIX = '.force';
 const SYNC = { sync: true } as const;
 /** Restore writes the staging DB in batches of about this many bytes (not fsync'd one by one). */
 const RESTORE_BATCH_BYTES = 4 * 1024 * 1024;
@@ -41,8 +46,11 @@ export type FsmChange =
       /** Storage keys put or deleted in the batch, each once, in order of first change. */
       readonly keys: readonly string[];
     }
-  /** The whole state was replaced by a snapshot: any key may have changed. */
-  | { readonly kind: 'restore'; readonly index: number };
+  /**
+   * The whole state was replaced by a snapshot: any key may have changed. `force`: a restore of
+   * another cluster's snapshot (through the raft log) — the keyring changed.
+   */
+  | { readonly kind: 'restore'; readonly index: number; readonly force?: boolean };
 
 export interface RaftFsmEvents {
   change: [change: FsmChange];
@@ -86,6 +94,25 @@ export interface RaftFsmOptions {
   readonly clock?: () => Date;
   /** Tests only: simulate a crash at this point of every restore. */
   readonly restoreCrashAt?: RestoreCrashPoint;
+  /**
+   * Awaited while applying the begin entry of a forced restore, before the FSM moves on: the
+   * live state is still the old one (the HA node keeps what must survive the keyring change).
+   */
+  readonly onForcedRestoreBegin?: () => Promise<void>;
+  /**
+   * Key prefixes that belong to the running cluster, not to its data (e.g. the HA layer's node
+   * and TLS records): a restore through the raft log keeps their current values and ignores the
+   * snapshot's.
+   */
+  readonly restoreKeeps?: readonly string[];
+}
+
+/** A restore proposed through the raft log, between its begin and its commit or abort. */
+interface PendingRestore {
+  readonly id: string;
+  readonly force: boolean;
+  readonly path: string;
+  readonly db: Db;
 }
 
 type Lifecycle = 'open' | 'closed' | 'crashed';
@@ -155,6 +182,9 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
   #idleWaiters: (() => void)[] = [];
   /** Set while the live DB is being replaced; new reads wait for it. */
   #swapping: Promise<void> | undefined;
+  readonly #keeps: readonly string[];
+  readonly #onForcedRestoreBegin: (() => Promise<void>) | undefined;
+  #pending: PendingRestore | undefined;
 
   private constructor(dir: FsmDirectory, db: Db, applied: { index: number; term: number }, options: RaftFsmOptions) {
     super();
@@ -166,6 +196,8 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
     this.#snapshotContext = options.snapshotContext;
     this.#clock = options.clock ?? ((): Date => new Date());
     this.#crashAt = options.restoreCrashAt;
+    this.#keeps = options.restoreKeeps ?? [];
+    this.#onForcedRestoreBegin = options.onForcedRestoreBegin;
   }
 
   /** Opens (creating when missing) the FSM in `<dir>/fsm`, first finishing or discarding an interrupted restore. */
@@ -174,14 +206,35 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
     await dir.recover();
     const db = await openDb(dir.livePath, options.compression ?? true);
     let applied: { index: number; term: number };
+    let pending: PendingRestore | undefined;
     try {
       const raw = await db.get(APPLIED_KEY);
       applied = raw === undefined ? { index: 0, term: 0 } : decodeApplied(raw);
+      const pendingId = await db.get(PENDING_RESTORE_KEY);
+      if (pendingId !== undefined) {
+        const record = Buffer.from(pendingId).toString('latin1');
+        const force = record.endsWith(FORCE_SUFFIX);
+        const id = force ? record.slice(0, -FORCE_SUFFIX.length) : record;
+        const path = dir.pendingPath(id);
+        await dir.removePending(path);
+        const sdb: Db = new ClassicLevel<Buffer, Uint8Array>(path, { keyEncoding: 'buffer', valueEncoding: 'view', compression: options.compression ?? true });
+        await sdb.open();
+        pending = { id, force, path, db: sdb };
+      } else {
+        await dir.removePending();
+      }
     } catch (err) {
       await db.close();
       throw err;
     }
-    return new RaftFsm(dir, db, applied, options);
+    const fsm = new RaftFsm(dir, db, applied, options);
+    fsm.#pending = pending;
+    return fsm;
+  }
+
+  /** The id of the restore being proposed through the raft log (begun, neither committed nor aborted). */
+  get pendingRestore(): string | undefined {
+    return this.#pending?.id;
   }
 
   /** Index of the last applied entry (durable). */
@@ -207,10 +260,22 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
 
   async apply(entries: readonly Entry[]): Promise<void> {
     this.#assertOpen();
-    const ops: BatchOp[] = [];
-    const keys = new Set<string>();
+    let ops: BatchOp[] = [];
+    let keys = new Set<string>();
     let first: Entry | undefined;
     let last: Entry | undefined;
+    const flush = async (): Promise<void> => {
+      if (first === undefined || last === undefined) return;
+      ops.push({ type: 'put', key: APPLIED_KEY, value: encodeApplied(last.index, last.term) });
+      await this.#reading(() => this.#db.batch(ops, SYNC));
+      this.#applied = last.index;
+      this.#appliedTerm = last.term;
+      this.#emitChange({ kind: 'apply', firstIndex: first.index, lastIndex: last.index, keys: [...keys] });
+      ops = [];
+      keys = new Set<string>();
+      first = undefined;
+      last = undefined;
+    };
     for (const e of entries) {
       if (e.index <= (last?.index ?? this.#applied)) {
         this.#duplicatesSkipped++;
@@ -218,6 +283,11 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
       }
       const expected = (last?.index ?? this.#applied) + 1;
       if (e.index !== expected) throw new Error(`raft FSM: entry ${e.index} applied after ${expected - 1} (gap)`);
+      if (e.type === EntryType.Normal && isRestoreCommand(e.data)) {
+        await flush();
+        await this.#applyRestore(decodeRestoreCommand(e.data), e);
+        continue;
+      }
       if (e.type === EntryType.Normal && e.data.length > 0) {
         for (const op of decodeStorageCommand(e.data)) {
           const key = Buffer.from(op.key, 'utf8');
@@ -228,12 +298,102 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
       first ??= e;
       last = e;
     }
-    if (first === undefined || last === undefined) return;
-    ops.push({ type: 'put', key: APPLIED_KEY, value: encodeApplied(last.index, last.term) });
-    await this.#reading(() => this.#db.batch(ops, SYNC));
-    this.#applied = last.index;
-    this.#appliedTerm = last.term;
-    this.#emitChange({ kind: 'apply', firstIndex: first.index, lastIndex: last.index, keys: [...keys] });
+    await flush();
+  }
+
+  /**
+   * One step of a restore proposed through the raft log. Each step is idempotent up to its
+   * applied-index write, so replaying it after a crash is safe: begin re-creates the staging DB,
+   * a chunk's puts are synced into staging before the live applied index moves past it, and
+   * commit goes through the same crash-safe marker and swap as `restore`.
+   */
+  async #applyRestore(cmd: RestoreCommand, e: Entry): Promise<void> {
+    const advance = async (extra: BatchOp[] = []): Promise<void> => {
+      await this.#reading(() => this.#db.batch([...extra, { type: 'put', key: APPLIED_KEY, value: encodeApplied(e.index, e.term) }], SYNC));
+      this.#applied = e.index;
+      this.#appliedTerm = e.term;
+    };
+    const current = this.#pending?.id === cmd.id ? this.#pending : undefined;
+    switch (cmd.kind) {
+      case 'begin': {
+        await this.#dropPending();
+        const path = this.#dir.pendingPath(cmd.id);
+        await this.#dir.discard(path);
+        const db: Db = new ClassicLevel<Buffer, Uint8Array>(path, { keyEncoding: 'buffer', valueEncoding: 'view', compression: this.#compression });
+        await db.open();
+        const force = cmd.force === true;
+        if (force) await this.#onForcedRestoreBegin?.();
+        this.#pending = { id: cmd.id, force, path, db };
+        await advance([{ type: 'put', key: PENDING_RESTORE_KEY, value: Buffer.from(cmd.id + (force ? FORCE_SUFFIX : ''), 'latin1') }]);
+        return;
+      }
+      case 'chunk': {
+        if (current !== undefined && cmd.entries.length > 0) {
+          const ops: BatchOp[] = [];
+          for (const entry of cmd.entries) {
+            assertValidKey(entry.key);
+            if (this.#kept(entry.key)) continue;
+            ops.push({ type: 'put', key: Buffer.from(entry.key, 'utf8'), value: entry.value });
+          }
+          await current.db.batch(ops, SYNC);
+        }
+        await advance();
+        return;
+      }
+      case 'abort': {
+        if (current === undefined) {
+          await advance();
+          return;
+        }
+        await this.#dropPending();
+        await advance([{ type: 'del', key: PENDING_RESTORE_KEY }]);
+        return;
+      }
+      case 'commit': {
+        if (current === undefined) {
+          await advance();
+          return;
+        }
+        // The cluster's own records: drop whatever staging holds under them, copy the live ones.
+        const ops: BatchOp[] = [];
+        for (const prefix of this.#keeps) {
+          const range = { gte: Buffer.from(prefix, 'utf8'), lt: Buffer.concat([Buffer.from(prefix, 'utf8'), DATA_END]) };
+          for await (const key of current.db.keys({ ...range, keyEncoding: 'buffer' })) ops.push({ type: 'del', key });
+          for await (const [key, value] of this.#db.iterator({ ...range, keyEncoding: 'buffer', valueEncoding: 'view' })) ops.push({ type: 'put', key, value });
+        }
+        ops.push({ type: 'put', key: VERSION_KEY, value: Uint8Array.of(FSM_FORMAT_VERSION) });
+        ops.push({ type: 'put', key: APPLIED_KEY, value: encodeApplied(e.index, e.term) });
+        await current.db.batch(ops, SYNC);
+        await current.db.close();
+        this.#pending = undefined;
+        await this.#dir.syncStaging(current.path);
+        this.#crashPoint('staged');
+        await this.#dir.commit(current.path);
+        this.#crashPoint('committed');
+        await this.#exclusive(async () => {
+          await this.#db.close();
+          await this.#dir.swap(current.path, async () => this.#crashPoint('moved-aside'));
+          this.#db = await openDb(this.#dir.livePath, this.#compression);
+        });
+        this.#applied = e.index;
+        this.#appliedTerm = e.term;
+        this.#emitChange({ kind: 'restore', index: e.index, force: current.force });
+        return;
+      }
+    }
+  }
+
+  #kept(key: string): boolean {
+    return this.#keeps.some((p) => key.startsWith(p));
+  }
+
+  /** Closes and deletes the staging DB of the pending raft-log restore, if any (not its live record). */
+  async #dropPending(): Promise<void> {
+    const p = this.#pending;
+    if (p === undefined) return;
+    this.#pending = undefined;
+    await p.db.close().catch(() => undefined);
+    await this.#dir.discard(p.path);
   }
 
   /**
@@ -307,6 +467,7 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
       await this.#dir.swap(staging, async () => this.#crashPoint('moved-aside'));
       this.#db = await openDb(this.#dir.livePath, this.#compression);
     });
+    await this.#dropPending();
     this.#applied = meta.index;
     this.#appliedTerm = meta.term;
     this.#emitChange({ kind: 'restore', index: meta.index });
@@ -340,6 +501,7 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
     while (this.#swapping !== undefined) await this.#swapping;
     this.#state = 'closed';
     await this.#until(() => this.#reads === 0);
+    await this.#pending?.db.close().catch(() => undefined);
     await this.#db.close();
   }
 

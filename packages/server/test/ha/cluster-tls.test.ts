@@ -1,10 +1,12 @@
 /**
- * Cluster traffic is mutual TLS with the cluster's own CA: a peer holding a certificate from any
- * other CA (even one naming a member's node id) cannot complete a handshake on the raft or the
- * forwarding port, its raft messages have no effect, and a node unsealed with another cluster's
- * keys cannot answer the join challenge.
+ * Cluster traffic is mutual TLS with the cluster's own CA, on one port per node (`cluster_addr`)
+ * that carries both raft and request forwarding: a peer holding a certificate from any other CA
+ * (even one naming a member's node id) cannot complete a handshake on it, its raft messages have
+ * no effect, its forwarded requests are not run, and a node unsealed with another cluster's keys
+ * cannot answer the join challenge.
  */
 import assert from 'node:assert/strict';
+import { readFile, readdir, readlink } from 'node:fs/promises';
 import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { GrpcTransport, MessageType, type Message } from '@coffer/raft';
@@ -73,10 +75,29 @@ async function handshake(port: number, material: ClusterTlsMaterial | undefined)
   });
 }
 
-function forwardingAddressOf(node: HaNodeProcess): string {
-  const match = /"forwarding_addr":"([^"]+)"/.exec(node.logs());
-  assert.ok(match?.[1] !== undefined, `no forwarding address in ${node.id}'s log`);
-  return match[1];
+/** The TCP ports a process listens on (Linux: its socket inodes looked up in /proc/<pid>/net/tcp and tcp6). */
+async function listeningPorts(pid: number): Promise<number[]> {
+  const inodes = new Set<string>();
+  for (const fd of await readdir(`/proc/${pid}/fd`)) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const m = /^socket:\[(\d+)\]$/.exec(target);
+    if (m?.[1] !== undefined) inodes.add(m[1]);
+  }
+  const ports = new Set<number>();
+  for (const table of ['tcp', 'tcp6']) {
+    // tcp6 is absent when the kernel has no IPv6; tcp is always there.
+    const text = await readFile(`/proc/${pid}/net/${table}`, 'utf8').catch((err: unknown) => {
+      if (table === 'tcp6') return '';
+      throw err;
+    });
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // sl local_address rem_address st ... inode (field 9); st 0A is LISTEN.
+      if (f.length < 10 || f[3] !== '0A' || !inodes.has(f[9] ?? '')) continue;
+      ports.add(parseInt(f[1]?.split(':')[1] ?? '', 16));
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
 }
 
 async function lastTerm(): Promise<number> {
@@ -103,16 +124,29 @@ void describe('cluster TLS', () => {
     }
   });
 
-  void it('refuses a TLS handshake on the raft port without a certificate from the cluster CA', async () => {
+  void it('serves raft and request forwarding on the one cluster port: a node listens on its API and cluster ports only', async () => {
+    // t2 is a standby: this read is forwarded to t1's cluster_addr.
+    const read = await t2.request('GET', 'sys/mounts', { token: init.rootToken });
+    assert.equal(read.status, 200, read.text);
+    for (const node of [t1, t2]) {
+      const pid = node.server.child.pid;
+      assert.ok(pid !== undefined, `${node.id} has no pid`);
+      const expected = [node.apiPort, node.clusterPort].sort((a, b) => a - b);
+      assert.deepEqual(await listeningPorts(pid), expected, `${node.id} listens on other ports than its API and cluster ports`);
+    }
+    assert.doesNotMatch(cluster.logs(), /forwarding_addr/);
+  });
+
+  void it('refuses a TLS handshake on the cluster port without a certificate from the cluster CA', async () => {
     for (const material of [impostor, undefined]) {
       const result = await handshake(t1.clusterPort, material);
       assert.equal(result.accepted, false, `handshake accepted (${material === undefined ? 'no certificate' : 'foreign certificate'})`);
     }
   });
 
-  void it('refuses forwarding calls from a peer with a foreign certificate (nothing is sent)', async () => {
-    const address = forwardingAddressOf(t1);
-    assert.equal((await handshake(Number(address.slice(address.lastIndexOf(':') + 1)), impostor)).accepted, false);
+  void it('refuses forwarding calls on the cluster port from a peer with a foreign certificate (nothing is sent)', async () => {
+    const address = `127.0.0.1:${t1.clusterPort}`;
+    assert.equal((await handshake(t1.clusterPort, impostor)).accepted, false);
     const client = new ForwardingClient(address, impostor, { connectTimeoutMs: 2_000 });
     try {
       await assert.rejects(
