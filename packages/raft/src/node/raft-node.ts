@@ -1017,6 +1017,9 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   async #maybeSnapshot(): Promise<void> {
     const snapIndex = this.#snapshotMeta?.index ?? 0;
     if (this.#snapshotting || this.#applied - snapIndex <= this.#snapshotThreshold) return;
+    // The state machine may hold state that only the log carries (e.g. a multi-entry operation in
+    // progress); a snapshot taken then would lose it for a follower that installs it.
+    if (this.#sm.snapshotAllowed?.() === false) return;
     this.#snapshotting = true;
     const index = this.#applied;
     const confState = this.#raw.status().appliedConfig;

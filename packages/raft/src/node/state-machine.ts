@@ -11,6 +11,9 @@ import type { Entry, SnapshotMetadata } from '../core/types.js';
  *   and the membership as of that entry). It must return promptly (the
  *   driver waits for it before applying more): capture a point-in-time view and stream it lazily.
  * - `restore` replaces the whole state with a snapshot's bytes.
+ * - `snapshotAllowed`, when given and false, defers log compaction: the state machine holds state
+ *   that only the log carries (a multi-entry operation in progress), so a snapshot taken now would
+ *   lose it for a follower that installs it. The driver asks again after later applies.
  * - `appliedIndex`, when given, returns the durable applied index at start-up so a restart does
  *   not re-apply entries; without it the driver restores the latest snapshot and replays.
  */
@@ -19,4 +22,5 @@ export interface StateMachine {
   snapshot(meta: SnapshotMetadata): Promise<AsyncIterable<Uint8Array> | Uint8Array>;
   restore(data: AsyncIterable<Uint8Array>, meta: SnapshotMetadata): Promise<void>;
   appliedIndex?(): Promise<number>;
+  snapshotAllowed?(): boolean;
 }

@@ -16,6 +16,8 @@ export class MemoryStateMachine implements StateMachine {
   restores = 0;
   /** When set, apply() throws it (to test fatal errors). */
   failWith: Error | undefined;
+  /** What snapshotAllowed() answers (false defers compaction). */
+  allowSnapshots = true;
 
   constructor(readonly durable = false) {}
 
@@ -29,6 +31,10 @@ export class MemoryStateMachine implements StateMachine {
       this.applied = e.index;
       if (e.type === EntryType.Normal && e.data.length > 0) this.values.push(decoder.decode(e.data));
     }
+  }
+
+  snapshotAllowed(): boolean {
+    return this.allowSnapshots;
   }
 
   async snapshot(): Promise<Uint8Array> {

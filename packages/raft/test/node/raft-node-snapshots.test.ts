@@ -59,4 +59,27 @@ void describe('RaftNode snapshots and compaction', () => {
       await c.close();
     }
   });
+
+  void it('defers compaction while the state machine says a snapshot is not allowed', async () => {
+    const c = await TestCluster.start(['a', 'b', 'c'], { tuning });
+    try {
+      const leader = await c.waitLeader();
+      for (const id of ['a', 'b', 'c']) c.sm(id).allowSnapshots = false;
+      for (let round = 0; round < 4; round++) await c.proposeMany(leader, `d${round}-`, 40);
+      await c.until('all applied', () => ['a', 'b', 'c'].every((id) => c.sm(id).values.length === 160));
+      for (const id of ['a', 'b', 'c']) {
+        assert.equal(
+          c.node(id).status().metrics.snapshotsTaken,
+          0,
+          `${id} took a snapshot while not allowed`,
+        );
+        assert.equal(c.node(id).status().firstIndex, 1, `${id} compacted its log`);
+      }
+      for (const id of ['a', 'b', 'c']) c.sm(id).allowSnapshots = true;
+      await c.proposeMany(leader, 'after-', 5);
+      await c.until('snapshot once allowed', () => leader.status().metrics.snapshotsTaken > 0);
+    } finally {
+      await c.close();
+    }
+  });
 });

@@ -233,6 +233,14 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
   }
 
   /** The id of the restore being proposed through the raft log (begun, neither committed nor aborted). */
+  /**
+   * Raft must not compact while a restore is being proposed: the staged chunks live only in the
+   * log, and a follower that installed a snapshot taken now would miss them and skip the commit.
+   */
+  snapshotAllowed(): boolean {
+    return this.#pending === undefined;
+  }
+
   get pendingRestore(): string | undefined {
     return this.#pending?.id;
   }

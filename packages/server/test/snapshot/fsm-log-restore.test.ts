@@ -11,8 +11,17 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { TxnOp } from '@coffer/barrier';
 import { EntryType, type Entry } from '@coffer/raft';
-import { RaftFsm, SimulatedCrashError, type FsmChange, type RestoreCrashPoint } from '../../src/raft-storage/raft-fsm.js';
-import { decodeRestoreCommand, encodeRestoreCommand, type RestoreCommand } from '../../src/raft-storage/restore-command.js';
+import {
+  RaftFsm,
+  SimulatedCrashError,
+  type FsmChange,
+  type RestoreCrashPoint,
+} from '../../src/raft-storage/raft-fsm.js';
+import {
+  decodeRestoreCommand,
+  encodeRestoreCommand,
+  type RestoreCommand,
+} from '../../src/raft-storage/restore-command.js';
 import { RaftStorageError } from '../../src/raft-storage/raft-storage-error.js';
 import { encodeStorageCommand } from '../../src/raft-storage/storage-command.js';
 
@@ -33,10 +42,24 @@ const open = (dir: string, restoreCrashAt?: RestoreCrashPoint): Promise<RaftFsm>
   RaftFsm.open({ dir, restoreKeeps: KEEPS, ...(restoreCrashAt === undefined ? {} : { restoreCrashAt }) });
 
 const put = (key: string, value: string): TxnOp => ({ kind: 'put', key, value: bytes(value) });
-const write = (index: number, ops: readonly TxnOp[]): Entry => ({ index, term: 1, type: EntryType.Normal, data: encodeStorageCommand(ops) });
-const restoreEntry = (index: number, c: RestoreCommand): Entry => ({ index, term: 2, type: EntryType.Normal, data: encodeRestoreCommand(c) });
+const write = (index: number, ops: readonly TxnOp[]): Entry => ({
+  index,
+  term: 1,
+  type: EntryType.Normal,
+  data: encodeStorageCommand(ops),
+});
+const restoreEntry = (index: number, c: RestoreCommand): Entry => ({
+  index,
+  term: 2,
+  type: EntryType.Normal,
+  data: encodeRestoreCommand(c),
+});
 const chunk = (index: number, id: string, pairs: Record<string, string>): Entry =>
-  restoreEntry(index, { kind: 'chunk', id, entries: Object.entries(pairs).map(([key, v]) => ({ key, value: bytes(v) })) });
+  restoreEntry(index, {
+    kind: 'chunk',
+    id,
+    entries: Object.entries(pairs).map(([key, v]) => ({ key, value: bytes(v) })),
+  });
 
 async function state(fsm: RaftFsm): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -44,12 +67,17 @@ async function state(fsm: RaftFsm): Promise<Record<string, string>> {
   return out;
 }
 
-const OLD = { 'a': 'old-a', 'b': 'old-b', 'core/cluster/nodes/n1': 'node-n1', 'core/cluster/ca': 'ca-live' };
-const AFTER = { 'a': 'new-a', 'c': 'new-c', 'core/cluster/nodes/n1': 'node-n1', 'core/cluster/ca': 'ca-live' };
+const OLD = { a: 'old-a', b: 'old-b', 'core/cluster/nodes/n1': 'node-n1', 'core/cluster/ca': 'ca-live' };
+const AFTER = { a: 'new-a', c: 'new-c', 'core/cluster/nodes/n1': 'node-n1', 'core/cluster/ca': 'ca-live' };
 
 async function seeded(dir: string, restoreCrashAt?: RestoreCrashPoint): Promise<RaftFsm> {
   const fsm = await open(dir, restoreCrashAt);
-  await fsm.apply([write(1, Object.entries(OLD).map(([k, v]) => put(k, v)))]);
+  await fsm.apply([
+    write(
+      1,
+      Object.entries(OLD).map(([k, v]) => put(k, v)),
+    ),
+  ]);
   return fsm;
 }
 
@@ -71,10 +99,17 @@ void describe('restore through the raft log (FSM)', () => {
     ] as const) {
       assert.deepEqual(decodeRestoreCommand(encodeRestoreCommand(c)), c);
     }
-    const ch = decodeRestoreCommand(encodeRestoreCommand({ kind: 'chunk', id: 'x1', entries: [{ key: 'k/ü', value: bytes('v') }] }));
+    const ch = decodeRestoreCommand(
+      encodeRestoreCommand({ kind: 'chunk', id: 'x1', entries: [{ key: 'k/ü', value: bytes('v') }] }),
+    );
     assert.equal(ch.kind, 'chunk');
-    assert.deepEqual(ch.kind === 'chunk' ? ch.entries.map((e) => [e.key, Buffer.from(e.value).toString()]) : [], [['k/ü', 'v']]);
-    const good = Buffer.from(encodeRestoreCommand({ kind: 'chunk', id: 'x1', entries: [{ key: 'k', value: bytes('v') }] }));
+    assert.deepEqual(
+      ch.kind === 'chunk' ? ch.entries.map((e) => [e.key, Buffer.from(e.value).toString()]) : [],
+      [['k/ü', 'v']],
+    );
+    const good = Buffer.from(
+      encodeRestoreCommand({ kind: 'chunk', id: 'x1', entries: [{ key: 'k', value: bytes('v') }] }),
+    );
     assert.throws(() => decodeRestoreCommand(good.subarray(0, good.length - 1)), RaftStorageError);
     assert.throws(() => decodeRestoreCommand(Buffer.concat([good, Buffer.from([0])])), RaftStorageError);
     assert.throws(() => encodeRestoreCommand({ kind: 'begin', id: 'Bad!' }), RangeError);
@@ -99,11 +134,21 @@ void describe('restore through the raft log (FSM)', () => {
     const fsm = await seeded(dir);
     await fsm.apply(restoreEntries('r1').slice(0, 2));
     assert.equal(fsm.pendingRestore, 'r1');
+    assert.equal(fsm.snapshotAllowed(), false, 'no raft compaction while chunks live only in the log');
     assert.deepEqual(await state(fsm), OLD, 'nothing visible before the commit');
-    await fsm.apply([restoreEntry(4, { kind: 'abort', id: 'r1' }), restoreEntry(5, { kind: 'commit', id: 'r1' })]);
+    await fsm.apply([
+      restoreEntry(4, { kind: 'abort', id: 'r1' }),
+      restoreEntry(5, { kind: 'commit', id: 'r1' }),
+    ]);
     assert.equal(fsm.pendingRestore, undefined);
+    assert.equal(fsm.snapshotAllowed(), true);
     assert.deepEqual(await state(fsm), OLD);
-    await fsm.apply([restoreEntry(6, { kind: 'begin', id: 'r2' }), restoreEntry(7, { kind: 'begin', id: 'r3' }), chunk(8, 'r2', { z: 'z' }), restoreEntry(9, { kind: 'commit', id: 'r2' })]);
+    await fsm.apply([
+      restoreEntry(6, { kind: 'begin', id: 'r2' }),
+      restoreEntry(7, { kind: 'begin', id: 'r3' }),
+      chunk(8, 'r2', { z: 'z' }),
+      restoreEntry(9, { kind: 'commit', id: 'r2' }),
+    ]);
     assert.equal(fsm.pendingRestore, 'r3');
     assert.deepEqual(await state(fsm), OLD);
     assert.equal(fsm.applied, 9);
