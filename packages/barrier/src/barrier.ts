@@ -58,6 +58,10 @@ type Sealed = Extract<State, { kind: 'sealed' }>;
 const sealedState = (config: SealConfig): Sealed =>
   Object.freeze({ kind: 'sealed', config, nonce: randomUUID(), shares: [] });
 
+function sameSealConfig(a: SealConfig, b: SealConfig): boolean {
+  return a.type === b.type && a.secretShares === b.secretShares && a.secretThreshold === b.secretThreshold;
+}
+
 function wipe(...buffers: readonly Uint8Array[]): void {
   for (const b of buffers) b.fill(0);
 }
@@ -275,8 +279,10 @@ export class Barrier implements StorageView {
   }
 
   /**
-   * An uninitialized barrier re-reads `core/seal-config` and becomes sealed when it is there (it
-   * was replicated to this node, or written by another node sharing the backend). Otherwise no-op.
+   * Re-reads `core/seal-config` unless unsealed or in the middle of an unseal attempt: an
+   * uninitialized barrier becomes sealed when the configuration is there (it was replicated to this
+   * node, or written by another node sharing the backend); a sealed one adopts a changed
+   * configuration (e.g. after another cluster's snapshot was restored).
    */
   refresh(): Promise<BarrierState> {
     return this.#transitions.run(async () => {
@@ -387,11 +393,16 @@ export class Barrier implements StorageView {
   }
 
   async #refresh(): Promise<void> {
-    if (this.#state.kind !== 'uninitialized') return;
+    const before = this.#state;
+    // An unsealed barrier, or an unseal attempt under way, keeps the configuration it has.
+    if (before.kind === 'unsealed' || (before.kind === 'sealed' && before.shares.length > 0)) return;
     const raw = await this.#backend.get(CORE_SEAL_CONFIG);
-    if (raw === undefined || this.#state.kind !== 'uninitialized') return;
+    if (raw === undefined || this.#state !== before) return;
     const config = decodeSealConfig(raw);
     this.#seal.validateConfig(config);
+    // Sealed with no progress: the stored configuration may have changed under us (a restore of
+    // another cluster's snapshot brings that cluster's share count and threshold).
+    if (before.kind === 'sealed' && sameSealConfig(before.config, config)) return;
     this.#state = sealedState(config);
   }
 

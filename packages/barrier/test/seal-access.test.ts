@@ -31,7 +31,10 @@ void describe('SealAccess', () => {
   void it('fails with DECRYPTION_FAILED under another key or another purpose', () => {
     const a = SealAccess.fromUnsealKey(randomBytes(32));
     const ct = a.encrypt('p1', text('x'));
-    assert.throws(() => SealAccess.fromUnsealKey(randomBytes(32)).decrypt('p1', ct), isCode('DECRYPTION_FAILED'));
+    assert.throws(
+      () => SealAccess.fromUnsealKey(randomBytes(32)).decrypt('p1', ct),
+      isCode('DECRYPTION_FAILED'),
+    );
     assert.throws(() => a.decrypt('p2', ct), isCode('DECRYPTION_FAILED'));
   });
 
@@ -88,12 +91,21 @@ void describe('ShareCollector', () => {
     assert.equal(collector.progress, 1);
     const wrong = await collector.submit(other.shares[1]!);
     assert.ok(wrong !== undefined);
-    assert.throws(() => SealAccess.fromUnsealKey(wrong).decrypt('challenge', ct), isCode('DECRYPTION_FAILED'));
+    assert.throws(
+      () => SealAccess.fromUnsealKey(wrong).decrypt('challenge', ct),
+      isCode('DECRYPTION_FAILED'),
+    );
   });
 
   void it('validates the seal configuration it is given', () => {
-    assert.throws(() => new ShareCollector({ type: 'shamir', secretShares: 2, secretThreshold: 3 }), isCode('INVALID_SEAL_CONFIG'));
-    assert.throws(() => new ShareCollector({ type: 'transit', secretShares: 1, secretThreshold: 1 }, new ShamirSeal()), isCode('INVALID_SEAL_CONFIG'));
+    assert.throws(
+      () => new ShareCollector({ type: 'shamir', secretShares: 2, secretThreshold: 3 }),
+      isCode('INVALID_SEAL_CONFIG'),
+    );
+    assert.throws(
+      () => new ShareCollector({ type: 'transit', secretShares: 1, secretThreshold: 1 }, new ShamirSeal()),
+      isCode('INVALID_SEAL_CONFIG'),
+    );
   });
 });
 
@@ -126,12 +138,36 @@ void describe('Barrier.unsealWithKey / refresh', () => {
     const source = await unsealedBarrier(1, 1);
     const replica = new InmemBackend();
     const joiner = await Barrier.open(replica);
-    for (const k of ['core/seal-config', 'core/root-key', 'core/keyring']) await replica.put(k, (await source.backend.get(k))!);
+    for (const k of ['core/seal-config', 'core/root-key', 'core/keyring'])
+      await replica.put(k, (await source.backend.get(k))!);
     const state = await joiner.refresh();
     assert.equal(state.kind, 'sealed');
     await assert.rejects(joiner.unsealWithKey(randomBytes(32)), isCode('INVALID_UNSEAL_KEY'));
     assert.equal(joiner.state().kind, 'sealed');
     await joiner.unseal(source.shares[0]!);
     assert.equal(joiner.state().kind, 'unsealed');
+  });
+
+  void it('a sealed barrier adopts a replaced seal configuration (another cluster restored), not mid-attempt', async () => {
+    const a = await unsealedBarrier(5, 3);
+    const b = await unsealedBarrier(3, 2);
+    await a.barrier.seal();
+    assert.deepEqual([a.barrier.sealStatus().n, a.barrier.sealStatus().t], [5, 3]);
+    // B's state replaces A's underneath (what a force restore of B's snapshot does).
+    for (const k of ['core/seal-config', 'core/root-key', 'core/keyring'])
+      await a.backend.put(k, (await b.backend.get(k))!);
+    await a.barrier.unseal(a.shares[0]!);
+    assert.equal((await a.barrier.refresh()).kind, 'sealed');
+    assert.deepEqual(
+      [a.barrier.sealStatus().n, a.barrier.sealStatus().t],
+      [5, 3],
+      'an attempt under way keeps its config',
+    );
+    a.barrier.resetUnseal();
+    await a.barrier.refresh();
+    assert.deepEqual([a.barrier.sealStatus().n, a.barrier.sealStatus().t], [3, 2]);
+    await a.barrier.unseal(b.shares[0]!);
+    const status = await a.barrier.unseal(b.shares[1]!);
+    assert.equal(status.sealed, false, "two of B's shares unseal the restored state");
   });
 });

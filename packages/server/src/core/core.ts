@@ -341,7 +341,8 @@ export class Core implements RequestHandler, SysBackend {
   }
 
   /**
-   * HA join: an uninitialized node's barrier picks up replicated data (uninitialized → sealed).
+   * HA: the barrier re-reads its seal configuration (a joining node picks up replicated data and
+   * becomes sealed; a sealed node adopts the configuration a forced restore brought).
    */
   refreshBarrier(): Promise<void> {
     return this.#queue.run(async () => {

@@ -595,6 +595,8 @@ export class HaNode implements LifecycleDriver, StandbyNode {
       void this.#queue
         .run(async () => {
           if (this.#core.state === 'unsealed' || this.#core.state === 'standby') await this.#core.sealBarrier();
+          // The source cluster's share count and threshold apply from now on.
+          await this.#core.refreshBarrier();
           this.#activeTerm = 0;
           this.#log.warn({}, 'a snapshot of another cluster was restored: sealed; unseal with that cluster\'s keys');
         })

@@ -148,7 +148,8 @@ void describe('snapshot save and restore on a three-node cluster', () => {
     other = await HaCluster.create(['o1']);
     await other.startAll();
     const o1 = other.node('o1');
-    otherInit = await other.init(o1, 1, 1);
+    // A different share count and threshold than this cluster's 1/1: a forced restore brings them.
+    otherInit = await other.init(o1, 3, 2);
     await other.active();
     const foreign = await save(o1, otherInit.rootToken);
     const active = await cluster.active();
@@ -203,16 +204,18 @@ void describe('snapshot save and restore on a three-node cluster', () => {
       await eventually(`${node.id} to seal`, 15_000, async () => ((await node.request('GET', 'sys/seal-status')).body?.['sealed'] === true ? true : undefined));
     }
     for (const node of cluster.nodes) {
+      const status = (await node.request('GET', 'sys/seal-status')).body;
+      assert.deepEqual([status?.['n'], status?.['t']], [3, 2], `${node.id} reports the source cluster's seal config`);
       const refused = await node.unseal(init.keys);
       assert.equal(refused.status, 400, `old keys on ${node.id}: ${refused.text}`);
       assert.equal((await node.request('GET', 'sys/seal-status')).body?.['sealed'], true);
     }
     for (const node of cluster.nodes) {
-      const unsealed = await node.unseal(otherInit.keys);
+      const unsealed = await node.unseal(otherInit.keys.slice(0, 2));
       assert.equal(unsealed.body?.['sealed'], false, `source keys on ${node.id}: ${unsealed.text}`);
     }
     const oldRoot = init.rootToken;
-    init = { keys: otherInit.keys, rootToken: otherInit.rootToken };
+    init = { keys: otherInit.keys.slice(0, 2), rootToken: otherInit.rootToken };
     const now = await cluster.active(30_000);
     await eventually('the restored cluster to serve reads', 30_000, async () => ((await readValue(now, token(), 'src')) === 'from-other' ? true : undefined));
     await assertEverywhere({ src: 'from-other', b0: undefined, marker: undefined });
