@@ -6,7 +6,7 @@ import { injectsDataAtTopLevel } from './top-level-data-routes.js';
  * Turns a core response into Vault's wire format:
  * - `raw` responses (bare-JSON sys endpoints, KV v2 soft-delete 404s) are written as given;
  * - nothing to return (no data, auth, secret or warnings) → 204 with no body;
- * - otherwise the envelope, every key present (`lease_id:""`, `data:null`, `wrap_info:null`,
+ * - otherwise the envelope (status 200 unless the response names one), every key present (`lease_id:""`, `data:null`, `wrap_info:null`,
  *   `warnings:null`, `auth:null`, `mount_type`), with `data` keys also copied to the top
  *   level for the legacy sys routes.
  */
@@ -31,5 +31,5 @@ export function renderResponse(requestId: string, path: string, result: CoreResp
     mount_type: result.mountType,
   };
   const body = response.data !== undefined && injectsDataAtTopLevel(path) ? { ...response.data, ...envelope } : envelope;
-  return { status: 200, contentType: 'application/json', body: JSON.stringify(body) };
+  return { status: response.status ?? 200, contentType: 'application/json', body: JSON.stringify(body) };
 }

@@ -136,7 +136,7 @@ function handlerFor(spec: PathSpec, operation: Operation): PathHandler | undefin
 }
 
 function isEmptyList(response: LogicalResponse): boolean {
-  if (response.raw !== undefined) return false;
+  if (response.raw !== undefined || response.status !== undefined) return false;
   const keys = response.data?.['keys'];
   return !Array.isArray(keys) || keys.length === 0;
 }

@@ -32,6 +32,11 @@ export interface LogicalResponse {
   readonly secret?: SecretLease;
   readonly warnings?: readonly string[];
   /**
+   * Status of an enveloped response (default 200): 202 for work accepted to run in the
+   * background (tidy), 404 for Vault's not-found answers that carry a warning.
+   */
+  readonly status?: number;
+  /**
    * Bypass the envelope entirely: status, content type and body as given (bare JSON sys
    * endpoints such as sys/health, metrics, raw KV v2 soft-delete 404s).
    */

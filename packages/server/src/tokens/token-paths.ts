@@ -248,22 +248,11 @@ export function tokenPaths(store: TokenStore): PathSpec[] {
       pattern: 'tidy',
       fields: {},
       operations: {
-        update: async (req) => {
+        update: async () => {
           if (store.tidyRunning) return { warnings: ['Tidy operation already in progress.'] };
           // Runs in the background; the store logs its outcome and any error.
           void store.tidy().catch(() => undefined);
-          const body = {
-            request_id: req.id,
-            lease_id: '',
-            renewable: false,
-            lease_duration: 0,
-            data: null,
-            wrap_info: null,
-            warnings: [TIDY_STARTED],
-            auth: null,
-            mount_type: req.mountType,
-          };
-          return { raw: { status: 202, contentType: 'application/json', body: JSON.stringify(body) } };
+          return { status: 202, warnings: [TIDY_STARTED] };
         },
       },
     },

@@ -6,6 +6,7 @@ import { createKvEngineFactory } from '../../src/engines/kv/kv-engine-factory.js
 import type { LogicalResponse } from '../../src/logical/logical-response.js';
 import { memoryStorage } from '../logical/memory-storage.js';
 import { EngineHarness, expectError, TestClock } from './engine-harness.js';
+import { wireOf } from '../wire-of.js';
 
 const T0 = '2024-05-01T10:00:00Z';
 
@@ -152,8 +153,8 @@ void describe('KV v2 data', () => {
 
   void it('paths ending in / are not data paths', async () => {
     const { kv } = await v2();
-    const resp = await kv.write('data/dir/', { data: { a: 1 } });
-    assert.equal(resp?.raw?.status, 404);
+    const resp = wireOf(await kv.write('data/dir/', { data: { a: 1 } }), 'kv');
+    assert.equal(resp.status, 404);
   });
 
   void it('stores one metadata record plus one record per version', async () => {
@@ -642,27 +643,27 @@ void describe('KV v2 subkeys', () => {
 });
 
 void describe('KV v2 invalid paths', () => {
-  void it('v1-style paths answer a raw 404 envelope with Vault’s hint', async () => {
+  void it('v1-style paths answer a 404 envelope with Vault’s hint', async () => {
     const { kv } = await v2();
-    const resp = await kv.read('foo');
-    assert.equal(resp?.raw?.status, 404);
-    assert.equal(resp?.raw?.contentType, 'application/json');
-    const body = JSON.parse(resp?.raw?.body as string) as Record<string, unknown>;
+    const resp = wireOf(await kv.read('foo'), 'kv');
+    assert.equal(resp.status, 404);
+    assert.equal(resp.contentType, 'application/json');
+    const body = resp.body ?? {};
     assert.equal(body['data'], null);
     assert.equal(body['lease_id'], '');
     assert.match(String(body['request_id']), /^[0-9a-f-]{36}$/u);
     assert.deepEqual(body['warnings'], [
       "Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv get' for this operation.",
     ]);
-    const put = JSON.parse((await kv.write('foo', { a: 1 }))?.raw?.body as string) as { warnings: string[] };
+    const put = wireOf(await kv.write('foo', { a: 1 }), 'kv').body as { warnings: string[] };
     assert.match(put.warnings[0] ?? '', /'vault kv put'/u);
-    const list = JSON.parse((await kv.list(''))?.raw?.body as string) as { warnings: string[] };
+    const list = wireOf(await kv.list(''), 'kv').body as { warnings: string[] };
     assert.match(list.warnings[0] ?? '', /'vault kv list'/u);
   });
 
   void it('the bare roots say non-listing operations are unsupported', async () => {
     const { kv } = await v2();
-    const body = JSON.parse((await kv.read('data'))?.raw?.body as string) as { warnings: string[] };
+    const body = wireOf(await kv.read('data'), 'kv').body as { warnings: string[] };
     assert.deepEqual(body.warnings, [
       'Non-listing operations on the root of a K/V v2 mount are not supported.',
     ]);

@@ -4,6 +4,7 @@ import type { RequestAuth } from '../../src/logical/logical-request.js';
 import type { AuthResponse } from '../../src/logical/logical-response.js';
 import { tokenEngineFactory } from '../../src/tokens/token-engine-factory.js';
 import { HOUR, T0, TokenHarness, authOf } from './token-harness.js';
+import { wireOf } from '../wire-of.js';
 
 const AUTH_KEYS = [
   'accessor',
@@ -308,10 +309,10 @@ void describe('auth/token engine: accessors and tidy', () => {
     const { h, root } = await setup();
     await createVia(h, root, { policies: ['web'], ttl: 60 });
     h.advance(120);
-    const res = await h.call('update', 'tidy', {}, root);
-    assert.equal(res?.raw?.status, 202);
-    assert.equal(res?.raw?.contentType, 'application/json');
-    const body = JSON.parse(String(res?.raw?.body)) as Record<string, unknown>;
+    const res = wireOf(await h.call('update', 'tidy', {}, root), 'token');
+    assert.equal(res.status, 202);
+    assert.equal(res.contentType, 'application/json');
+    const body = res.body ?? {};
     assert.deepEqual(Object.keys(body).sort(), [
       'auth',
       'data',

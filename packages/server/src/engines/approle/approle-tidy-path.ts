@@ -14,7 +14,7 @@ export function approleTidyPath(ctx: AppRoleContext): PathSpec {
     pattern: 'tidy/secret-id',
     fields: {},
     operations: {
-      update: async (req) => {
+      update: async () => {
         if (ctx.tidy !== undefined) return { warnings: [TIDY_IN_PROGRESS] };
         const run = ctx.store.tidy(ctx.logger).finally(() => {
           if (ctx.tidy === run) ctx.tidy = undefined;
@@ -26,18 +26,7 @@ export function approleTidyPath(ctx: AppRoleContext): PathSpec {
             'approle tidy failed',
           );
         });
-        const body = {
-          request_id: req.id,
-          lease_id: '',
-          renewable: false,
-          lease_duration: 0,
-          data: null,
-          wrap_info: null,
-          warnings: [TIDY_STARTED],
-          auth: null,
-          mount_type: req.mountType,
-        };
-        return { raw: { status: 202, contentType: 'application/json', body: JSON.stringify(body) } };
+        return { status: 202, warnings: [TIDY_STARTED] };
       },
     },
   };

@@ -19,7 +19,7 @@ const SUBCOMMAND: Readonly<Record<string, string>> = {
  * bodies; an error message would be lost).
  */
 export function kvV2InvalidPath(): PathSpec {
-  const handler: PathHandler = async (req) => notFoundWithWarning(req, warningFor(req));
+  const handler: PathHandler = async (req) => notFoundWithWarning(warningFor(req));
   return {
     pattern: '.*',
     fields: {},
@@ -36,16 +36,6 @@ function warningFor(req: LogicalRequest): string {
   );
 }
 
-function notFoundWithWarning(req: LogicalRequest, warning: string): LogicalResponse {
-  const body = {
-    request_id: req.id,
-    lease_id: '',
-    renewable: false,
-    lease_duration: 0,
-    data: null,
-    wrap_info: null,
-    warnings: [warning],
-    auth: null,
-  };
-  return { raw: { status: 404, contentType: 'application/json', body: JSON.stringify(body) } };
+function notFoundWithWarning(warning: string): LogicalResponse {
+  return { status: 404, warnings: [warning] };
 }

@@ -6,6 +6,7 @@ import { ErrorCode } from '../../../src/errors/error-code.js';
 import { CofferError } from '../../../src/errors/coffer-error.js';
 import { expectError } from '../engine-harness.js';
 import { AuthHarness, SYSTEM_MAX_TTL } from '../userpass/auth-harness.js';
+import { wireOf } from '../../wire-of.js';
 
 async function approle(): Promise<AuthHarness> {
   const h = new AuthHarness('auth/approle/');
@@ -306,9 +307,9 @@ void describe('approle: secret IDs', () => {
     await h.storage.delete(`secret-id/r/${orphanKey}`);
     h.advance(120);
 
-    const resp = await h.write('tidy/secret-id');
-    assert.equal(resp?.raw?.status, 202);
-    const body = JSON.parse(String(resp?.raw?.body)) as Record<string, unknown>;
+    const resp = wireOf(await h.write('tidy/secret-id'), 'approle');
+    assert.equal(resp.status, 202);
+    const body = resp.body ?? {};
     assert.deepEqual(body['warnings'], [
       "Tidy operation successfully started. Any information from the operation will be printed to Vault's server logs.",
     ]);
