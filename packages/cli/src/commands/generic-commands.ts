@@ -5,6 +5,7 @@ import type { CommandDefinition } from '../cli/command-definition.js';
 import { parseKeyValueArgs, toStringLists } from '../cli/key-value-args.js';
 import { VaultApiError } from '../client/vault-api-error.js';
 import type { VaultSecret } from '../client/vault-api-types.js';
+import type { VaultClient } from '../client/vault-client.js';
 import { sanitizePath } from '../kv/kv-path.js';
 
 function printSecret(ctx: CommandContext, secret: VaultSecret): void {
@@ -45,51 +46,58 @@ const readCommand: CommandDefinition = {
   },
 };
 
-const writeCommand: CommandDefinition = {
-  path: ['write'],
-  summary: 'Write data to any path',
-  usage: '[options] PATH [K=V...]',
-  help: 'Writes K=V data to PATH (PUT /v1/PATH). Values: K=V, K=@file, K=- (stdin); a lone "-" reads a JSON object from stdin. Use -force to write without data.',
-  flags: [{ name: 'force', kind: 'bool', aliases: ['f'], description: 'Write even without data.' }],
-  field: true,
-  async run(ctx) {
-    ctx.expectArgs(1, Infinity);
-    if (ctx.args.length === 1 && !ctx.flags.bool('force')) throw CliError.usage('Must supply data or use -force');
-    const path = sanitizePath(ctx.args[0] as string);
-    const data = await parseKeyValueArgs(ctx.args.slice(1), () => ctx.readStdin());
-    const client = await ctx.client();
-    let secret: VaultSecret | null;
-    try {
-      secret = await client.write(path, data);
-    } catch (err) {
-      throw failure(ctx, `Error writing data to ${path}`, err);
-    }
-    printWriteOutcome(ctx, path, secret);
-  },
-};
+/** `write` and `patch`: K=V data sent to any path, differing only in the HTTP call. */
+function dataCommand(
+  name: 'write' | 'patch',
+  summary: string,
+  help: string,
+  send: (client: VaultClient, path: string, data: Record<string, unknown>) => Promise<VaultSecret | null>,
+): CommandDefinition {
+  return {
+    path: [name],
+    summary,
+    usage: '[options] PATH [K=V...]',
+    help,
+    flags: [
+      {
+        name: 'force',
+        kind: 'bool',
+        aliases: ['f'],
+        description: `${name === 'write' ? 'Write' : 'Patch'} even without data.`,
+      },
+    ],
+    field: true,
+    async run(ctx) {
+      ctx.expectArgs(1, Infinity);
+      if (ctx.args.length === 1 && !ctx.flags.bool('force'))
+        throw CliError.usage('Must supply data or use -force');
+      const path = sanitizePath(ctx.args[0] as string);
+      const data = await parseKeyValueArgs(ctx.args.slice(1), () => ctx.readStdin());
+      const client = await ctx.client();
+      let secret: VaultSecret | null;
+      try {
+        secret = await send(client, path, data);
+      } catch (err) {
+        throw failure(ctx, `Error writing data to ${path}`, err);
+      }
+      printWriteOutcome(ctx, path, secret);
+    },
+  };
+}
 
-const patchCommand: CommandDefinition = {
-  path: ['patch'],
-  summary: 'Patch data at any path (JSON merge patch)',
-  usage: '[options] PATH [K=V...]',
-  help: 'Sends K=V data to PATH with HTTP PATCH (application/merge-patch+json).',
-  flags: [{ name: 'force', kind: 'bool', aliases: ['f'], description: 'Patch even without data.' }],
-  field: true,
-  async run(ctx) {
-    ctx.expectArgs(1, Infinity);
-    if (ctx.args.length === 1 && !ctx.flags.bool('force')) throw CliError.usage('Must supply data or use -force');
-    const path = sanitizePath(ctx.args[0] as string);
-    const data = await parseKeyValueArgs(ctx.args.slice(1), () => ctx.readStdin());
-    const client = await ctx.client();
-    let secret: VaultSecret | null;
-    try {
-      secret = await client.mergePatch(path, data);
-    } catch (err) {
-      throw failure(ctx, `Error writing data to ${path}`, err);
-    }
-    printWriteOutcome(ctx, path, secret);
-  },
-};
+const writeCommand = dataCommand(
+  'write',
+  'Write data to any path',
+  'Writes K=V data to PATH (PUT /v1/PATH). Values: K=V, K=@file, K=- (stdin); a lone "-" reads a JSON object from stdin. Use -force to write without data.',
+  (client, path, data) => client.write(path, data),
+);
+
+const patchCommand = dataCommand(
+  'patch',
+  'Patch data at any path (JSON merge patch)',
+  'Sends K=V data to PATH with HTTP PATCH (application/merge-patch+json).',
+  (client, path, data) => client.mergePatch(path, data),
+);
 
 const listCommand: CommandDefinition = {
   path: ['list'],
