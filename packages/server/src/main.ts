@@ -8,4 +8,7 @@ import { runServerCommand } from './run-server-command.js';
 
 const args = process.argv.slice(2);
 if (args[0] === 'server') args.shift();
-process.exitCode = await runServerCommand(args);
+const code = await runServerCommand(args);
+// The server has shut down cleanly (listeners closed, sealed, storage closed): end the process
+// even if a library keeps a handle open (gRPC channels may linger after a leadership hand-over).
+process.exit(code);
