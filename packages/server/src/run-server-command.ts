@@ -15,6 +15,7 @@ import { Core } from './core/core.js';
 import { DEFAULT_MOUNT_CONFIG } from './router/mount-entry.js';
 import { createApp } from './http/create-app.js';
 import { Listener } from './http/listener.js';
+import { Metrics, MetricsEndpoint, instrumentBarrier, metricsAuthorizer } from './metrics/index.js';
 
 /** Where the command writes; the process streams by default (tests pass their own). */
 export interface ServerCommandIo {
@@ -229,6 +230,8 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
   const shutdownSignal = io?.shutdownSignal ?? defaultShutdownSignal();
   try {
     const { backend, type } = config === undefined ? { backend: new InmemBackend(), type: 'inmem' } : await openBackend(config);
+    // One metrics registry per process, handed to everything that records into it.
+    const metrics = new Metrics();
     core = await Core.open({
       backend,
       logger,
@@ -237,7 +240,11 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
       defaultLeaseTtl: config?.defaultLeaseTtl ?? 768 * 3600,
       maxLeaseTtl: config?.maxLeaseTtl ?? 768 * 3600,
       ha: backend instanceof HaBackend,
+      requestObserver: (operation, mount, seconds, ok) => metrics.observeRequest(operation, mount, seconds, ok),
     });
+    instrumentBarrier(core.barrier, metrics);
+    const openedCore = core;
+    metrics.attachSealState(() => openedCore.state);
     if (config !== undefined && config.storage.type === 'raft' && backend instanceof HaBackend) {
       const storage = config.storage;
       const firstListener = config.listeners[0];
@@ -259,13 +266,22 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
         maxEntrySize: storage.maxEntrySize,
       });
       core.attachCluster(ha);
+      const node = ha;
+      metrics.attachRaft(() => node.raftNode?.status());
     }
 
-    const listenerConfigs: { address: string; tls: { cert: Buffer; key: Buffer } | undefined; maxRequestSize: number }[] = [];
+    const listenerConfigs: { address: string; tls: { cert: Buffer; key: Buffer } | undefined; maxRequestSize: number; unauthenticatedMetricsAccess: boolean }[] = [];
     if (config === undefined) {
-      listenerConfigs.push({ address: flags.devListenAddress, tls: undefined, maxRequestSize: 32 * 1024 * 1024 });
+      listenerConfigs.push({ address: flags.devListenAddress, tls: undefined, maxRequestSize: 32 * 1024 * 1024, unauthenticatedMetricsAccess: false });
     } else {
-      for (const l of config.listeners) listenerConfigs.push({ address: l.address, tls: await listenerTls(l), maxRequestSize: l.maxRequestSize });
+      for (const l of config.listeners) {
+        listenerConfigs.push({
+          address: l.address,
+          tls: await listenerTls(l),
+          maxRequestSize: l.maxRequestSize,
+          unauthenticatedMetricsAccess: l.unauthenticatedMetricsAccess || config.telemetry.unauthenticatedMetricsAccess,
+        });
+      }
     }
 
     let dev: { unsealKey: string; rootToken: string } | undefined;
@@ -307,6 +323,13 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
         maxRequestSize: l.maxRequestSize,
         ...(forwarder === undefined ? {} : { forwarder }),
         ...(streamed === undefined ? {} : { streamed }),
+        metrics: new MetricsEndpoint({
+          metrics,
+          // Dev mode has no telemetry stanza: Prometheus on, with the config default (24h).
+          prometheusRetentionTime: config?.telemetry.prometheusRetentionTime ?? 24 * 3600,
+          unauthenticated: l.unauthenticatedMetricsAccess,
+          authorize: metricsAuthorizer({ handler: core, ...(ha === undefined ? {} : { standby: ha }) }),
+        }),
       });
       const listener = new Listener({ address: l.address, ...(l.tls === undefined ? {} : { tls: l.tls }) }, app);
       listeners.push(listener);

@@ -30,7 +30,7 @@ import type { CoreRuntime } from './core-runtime.js';
 import type { CoreState } from './core-state.js';
 import type { LifecycleDriver } from './lifecycle-driver.js';
 import { defaultAuthMounts, defaultSecretMounts, newMountEntry } from './default-mounts.js';
-import { runPipeline } from './request-pipeline.js';
+import { runPipeline, type RequestObserver } from './request-pipeline.js';
 import { TransitionQueue } from './transition-queue.js';
 
 export const CORE_VERSION = '1.15.0+coffer.0.1.0';
@@ -58,6 +58,8 @@ export interface CoreOptions {
    * token store, caches) only through `activate()`, called by the HA node on leadership.
    */
   readonly ha?: boolean;
+  /** Told the operation, mount, duration and outcome of every request the pipeline runs (metrics). */
+  readonly requestObserver?: RequestObserver;
 }
 
 /** What `initialize` accepts beyond `sys/init`'s fields (dev mode fixes the root token). */
@@ -90,6 +92,7 @@ export class Core implements RequestHandler, SysBackend {
   readonly #sysEngine: Engine;
   readonly #sysDispatcher: EngineDispatcher;
   readonly #ha: boolean;
+  readonly #requestObserver: RequestObserver | undefined;
   #driver: LifecycleDriver | undefined;
   #state: CoreState;
 
@@ -103,6 +106,7 @@ export class Core implements RequestHandler, SysBackend {
     this.#defaultLeaseTtl = Math.min(options.defaultLeaseTtl ?? 768 * 3600, this.#maxLeaseTtl);
     this.#registry = options.registry ?? new EngineRegistry();
     this.#ha = options.ha ?? false;
+    this.#requestObserver = options.requestObserver;
     if (!this.#registry.has('secret', 'kv')) this.#registry.register('secret', kvEngineFactory);
     if (!this.#registry.has('secret', 'cubbyhole')) this.#registry.register('secret', cubbyholeEngineFactory);
     if (!this.#registry.has('secret', 'identity')) this.#registry.register('secret', identityEngineFactory);
@@ -145,7 +149,7 @@ export class Core implements RequestHandler, SysBackend {
 
   async handleRequest(req: CoreRequest): Promise<CoreResponse> {
     const state = this.#state;
-    if (state.kind === 'unsealed') return runPipeline(state.runtime, req, this.#logger);
+    if (state.kind === 'unsealed') return runPipeline(state.runtime, req, this.#logger, this.#requestObserver);
     const relative = req.path.startsWith('sys/') ? req.path.slice('sys/'.length) : undefined;
     if (relative !== undefined && SEALED_PATHS.has(relative)) return this.#serveSealed(req, relative);
     if (state.kind === 'standby') throw new CofferError(ErrorCode.NoActiveNode, 'node is not active');

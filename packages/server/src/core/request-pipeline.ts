@@ -24,12 +24,38 @@ function isRootEntry(entry: TokenEntry): boolean {
  *
  * Errors are typed (`CofferError`); the HTTP layer renders them.
  */
-export async function runPipeline(runtime: CoreRuntime, req: CoreRequest, logger: Logger): Promise<CoreResponse> {
+export async function runPipeline(runtime: CoreRuntime, req: CoreRequest, logger: Logger, observer?: RequestObserver): Promise<CoreResponse> {
+  if (observer === undefined) return pipeline(runtime, req, logger, undefined);
+  const labels: ObservedLabels = { operation: req.operation, mount: '' };
+  const start = process.hrtime.bigint();
+  let ok = false;
+  try {
+    const result = await pipeline(runtime, req, logger, labels);
+    ok = true;
+    return result;
+  } finally {
+    observer(labels.operation, labels.mount, Number(process.hrtime.bigint() - start) / 1e9, ok);
+  }
+}
+
+/**
+ * Told about every request the pipeline ran: the operation (after the existence check), the
+ * mount point that routed it ('' when none), seconds taken, and whether it succeeded.
+ */
+export type RequestObserver = (operation: string, mount: string, seconds: number, ok: boolean) => void;
+
+interface ObservedLabels {
+  operation: string;
+  mount: string;
+}
+
+async function pipeline(runtime: CoreRuntime, req: CoreRequest, logger: Logger, labels: ObservedLabels | undefined): Promise<CoreResponse> {
   const routed = runtime.router.match(req.path);
   if (routed === undefined) {
     throw new CofferError(ErrorCode.NoRoute, `no handler for route "${req.path}". route entry not found.`);
   }
   const { route, relativePath } = routed;
+  if (labels !== undefined) labels.mount = route.mountPoint;
   const matched = route.dispatcher.match(relativePath);
   const unauthenticated = matched?.spec.unauthenticated === true;
 
@@ -62,6 +88,7 @@ export async function runPipeline(runtime: CoreRuntime, req: CoreRequest, logger
     entry !== undefined && req.token !== undefined ? { clientToken: req.token, entry, isRoot: isRootEntry(entry), sudo: false } : undefined;
   let operation = req.operation;
   if (matched !== undefined) operation = await route.dispatcher.resolveOperation({ ...base, auth: preliminary }, matched);
+  if (labels !== undefined) labels.operation = operation;
 
   let auth: RequestAuth | undefined;
   let use: TokenUse | undefined;

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { CofferError } from '../errors/coffer-error.js';
 import { ErrorCode } from '../errors/error-code.js';
 import type { CoreRequest, RequestHandler } from '../core/core-request.js';
+import type { MetricsEndpoint } from '../metrics/metrics-endpoint.js';
 import type { ApiHandler, ApiRequest, RequestForwarder } from './api-request.js';
 import { clientToken } from './client-token.js';
 import type { HttpReply } from './http-reply.js';
@@ -22,6 +23,8 @@ export interface AppOptions {
   readonly forwarder?: RequestForwarder;
   /** Endpoints that stream their bodies (snapshots): served before the buffering body parser. */
   readonly streamed?: StreamedEndpoints;
+  /** `sys/metrics`: served by this node itself, before the forwarder is asked. */
+  readonly metrics?: MetricsEndpoint;
 }
 
 /** Requests whose bodies must not be buffered (e.g. `sys/storage/raft/snapshot`, hundreds of MB). */
@@ -37,6 +40,8 @@ export interface ApiHandlerOptions {
   readonly logger: Logger;
   /** Absent for requests that must be served here (e.g. forwarded ones on the active node). */
   readonly forwarder?: RequestForwarder;
+  /** `sys/metrics`: served by this node itself, before the forwarder is asked. */
+  readonly metrics?: MetricsEndpoint;
 }
 
 export const DEFAULT_MAX_REQUEST_SIZE = 32 * 1024 * 1024;
@@ -152,7 +157,12 @@ export function createApp(options: AppOptions): Express {
 
   const rawBody = express.raw({ type: () => true, limit, inflate: true });
 
-  const serve = createApiHandler({ handler, logger, ...(options.forwarder === undefined ? {} : { forwarder: options.forwarder }) });
+  const serve = createApiHandler({
+    handler,
+    logger,
+    ...(options.forwarder === undefined ? {} : { forwarder: options.forwarder }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+  });
 
   app.use(rawBody, async (req: Request, res: Response) => {
     const locals = res.locals['coffer'] as Locals;
@@ -206,7 +216,7 @@ export function createApp(options: AppOptions): Express {
  * logged by name and stack only.
  */
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
-  const { handler, logger, forwarder } = options;
+  const { handler, logger, forwarder, metrics } = options;
   return async (req) => {
     try {
       return await handleApi(req);
@@ -234,6 +244,9 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       return { status: 301, headers: { Location: encodeURI(location) } };
     }
     if (path.endsWith('.')) throw new CofferError(ErrorCode.NotFound, '');
+
+    // Metrics describe this node: never forwarded, standbys included.
+    if (metrics?.handles(req.method, path) === true) return metrics.serve(req, new URLSearchParams(rawQuery));
 
     if (forwarder !== undefined) {
       const routed = await forwarder.route(req, path);

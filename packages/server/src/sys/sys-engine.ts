@@ -4,6 +4,7 @@ import { sysCapabilitiesPaths } from './sys-capabilities-paths.js';
 import { sysHaPaths } from './sys-ha-paths.js';
 import { sysKeyPaths } from './sys-key-paths.js';
 import { sysLifecyclePaths } from './sys-lifecycle-paths.js';
+import { sysMetricsPaths } from './sys-metrics-paths.js';
 import { sysMountPaths } from './sys-mount-paths.js';
 import { sysPolicyPaths } from './sys-policy-paths.js';
 import { sysRaftPaths } from './sys-raft-paths.js';
@@ -25,6 +26,7 @@ export function createSysEngine(backend: SysBackend): Engine {
       ...sysKeyPaths(backend),
       ...sysHaPaths(backend),
       ...sysRaftPaths(backend),
+      ...sysMetricsPaths(),
     ],
   };
 }
