@@ -1,0 +1,291 @@
+/**
+ * Three real Coffer processes on 127.0.0.1 with raft storage, all cluster traffic (raft RPCs, join,
+ * request forwarding) through LinkProxy instances the harness controls.
+ *
+ * Wiring: node X binds its cluster port on `cluster_address = 127.0.0.1:<real X>` but advertises
+ * `cluster_addr = https://127.0.0.1:<proxy X>`; peers learn X's address from the raft records, so
+ * every dial to X goes through proxy X. Proxy X identifies the dialling node through /proc (see
+ * link-proxy.ts), so each of the 6 directed links has its own mode: isolate, minority/majority,
+ * bridge and one-way partitions all work. The HTTP API (clients, retry_join's leader_api_addr)
+ * is not proxied.
+ *
+ * Process faults: SIGKILL + restart + unseal, SIGSTOP/SIGCONT. Every process and proxy is torn
+ * down by `destroy()` (and processes also on harness exit, by the e2e harness).
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../../packages/server/test/e2e/harness.js';
+import { HaNodeProcess, eventually, type ClusterOptions, type NodeSpec } from '../../../packages/server/test/ha/ha-cluster.js';
+import { fsmState, type FsmState } from '../../../packages/server/test/snapshot/snapshot-helpers.js';
+import { BLACKHOLE, LinkProxy, LinkTable, PASS, procIdentify, type LinkMode } from './link-proxy.js';
+
+export interface FaultClusterOptions extends ClusterOptions {
+  readonly ids?: readonly string[];
+  /** Root directory (default: a new temp dir). */
+  readonly root?: string;
+}
+
+/** A node whose advertised cluster address is its proxy. */
+export class FaultNode extends HaNodeProcess {
+  readonly proxyPort: number;
+  #paused = false;
+
+  constructor(id: string, apiPort: number, clusterPort: number, proxyPort: number, dir: string) {
+    super(id, apiPort, clusterPort, dir);
+    this.proxyPort = proxyPort;
+  }
+
+  override async writeConfig(spec: NodeSpec, options: ClusterOptions): Promise<void> {
+    const retry = (spec.retryJoin ?? []).map((addr) => `  retry_join {\n    leader_api_addr = "${addr}"\n  }\n`).join('');
+    await writeFile(
+      this.configFile,
+      `storage "raft" {
+  path    = "${join(this.dir, 'data')}"
+  node_id = "${this.id}"
+  performance_multiplier = ${options.performanceMultiplier ?? 2}
+${retry}}
+
+listener "tcp" {
+  address         = "127.0.0.1:${this.apiPort}"
+  cluster_address = "127.0.0.1:${this.clusterPort}"
+  tls_disable     = true
+}
+
+api_addr      = "${this.url}"
+cluster_addr  = "https://127.0.0.1:${this.proxyPort}"
+disable_mlock = true
+log_level     = "${options.logLevel ?? process.env['COFFER_TEST_LOG_LEVEL'] ?? 'info'}"
+`,
+    );
+  }
+
+  get pid(): number | undefined {
+    try {
+      return this.alive ? this.server.child.pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  get paused(): boolean {
+    return this.#paused && this.alive;
+  }
+
+  pause(): void {
+    if (!this.alive) return;
+    this.server.child.kill('SIGSTOP');
+    this.#paused = true;
+  }
+
+  resume(): void {
+    if (this.alive) this.server.child.kill('SIGCONT');
+    this.#paused = false;
+  }
+
+  override async kill(): Promise<void> {
+    if (this.alive && this.#paused) this.server.child.kill('SIGCONT');
+    this.#paused = false;
+    await super.kill();
+  }
+}
+
+export class FaultCluster {
+  readonly root: string;
+  readonly nodes: FaultNode[];
+  readonly links = new LinkTable();
+  readonly proxies: LinkProxy[] = [];
+  readonly options: FaultClusterOptions;
+  keys: readonly string[] = [];
+  rootToken = '';
+
+  private constructor(root: string, nodes: FaultNode[], options: FaultClusterOptions) {
+    this.root = root;
+    this.nodes = nodes;
+    this.options = options;
+  }
+
+  static async create(options: FaultClusterOptions = {}): Promise<FaultCluster> {
+    const root = options.root ?? (await mkdtemp(join(tmpdir(), 'coffer-fault-')));
+    const nodes: FaultNode[] = [];
+    for (const id of options.ids ?? ['n1', 'n2', 'n3']) {
+      const dir = join(root, id);
+      await mkdir(dir, { recursive: true });
+      nodes.push(new FaultNode(id, await freePort(), await freePort(), await freePort(), dir));
+    }
+    const c = new FaultCluster(root, nodes, options);
+    const identify = procIdentify(() => new Map(c.nodes.map((n) => [n.id, n.pid])));
+    for (const n of nodes) {
+      const p = new LinkProxy({ to: n.id, targetPort: n.clusterPort, table: c.links, identify, port: n.proxyPort });
+      await p.start();
+      c.proxies.push(p);
+    }
+    const urls = nodes.map((n) => n.url);
+    for (const n of nodes) await n.writeConfig({ id: n.id, retryJoin: urls }, options);
+    return c;
+  }
+
+  node(id: string): FaultNode {
+    const n = this.nodes.find((x) => x.id === id);
+    if (n === undefined) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  /** Starts all nodes, initializes the first (1 key share), unseals all, waits for 3 voters, mounts KV v2 at secret/. */
+  async form(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.start()));
+    const first = this.nodes[0] as FaultNode;
+    const res = await first.request('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } });
+    if (res.status !== 200 || res.body === undefined) throw new Error(`init failed: ${res.status} ${res.text}`);
+    this.keys = res.body['keys'] as string[];
+    this.rootToken = res.body['root_token'] as string;
+    for (const n of this.nodes) {
+      if (n !== first) {
+        await eventually(`${n.id} to join`, 30_000, async () => ((await n.request('GET', 'sys/seal-status')).body?.['initialized'] === true ? true : undefined));
+      }
+      const u = await n.unseal(this.keys);
+      if (u.body?.['sealed'] !== false) throw new Error(`unseal ${n.id}: ${u.status} ${u.text}`);
+    }
+    await eventually('3 voters', 60_000, async () => {
+      const r = await first.request('GET', 'sys/storage/raft/configuration', { token: this.rootToken });
+      if (r.status !== 200) return undefined;
+      const servers = (r.body?.['data'] as { config: { servers: { node_id: string; voter: boolean }[] } }).config.servers.filter((s) => s.voter);
+      return servers.length === this.nodes.length ? true : undefined;
+    });
+    const m = await (await this.active()).request('POST', 'sys/mounts/secret', { token: this.rootToken, body: { type: 'kv', options: { version: '2' } } });
+    if (m.status !== 204 && m.status !== 200) throw new Error(`mount: ${m.status} ${m.text}`);
+  }
+
+  /** The node whose sys/leader says is_self, among live unpaused nodes. */
+  async active(timeoutMs = 20_000): Promise<FaultNode> {
+    return eventually('an active node', timeoutMs, async () => {
+      for (const n of this.nodes) {
+        if (!n.alive || n.paused) continue;
+        try {
+          const l = await withTimeout(n.leader(), 2_000);
+          if (l['is_self'] === true) return n;
+        } catch {
+          // sealed, starting, unreachable
+        }
+      }
+      return undefined;
+    });
+  }
+
+  /** The current leader if one answers quickly, else undefined. */
+  async leaderOrUndefined(): Promise<FaultNode | undefined> {
+    try {
+      return await this.active(1_500);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** SIGKILL. */
+  async kill(n: FaultNode): Promise<void> {
+    await n.kill();
+  }
+
+  /** Restarts a killed node and unseals it. */
+  async restart(n: FaultNode): Promise<void> {
+    if (n.alive) return;
+    await n.start();
+    await eventually(`${n.id} to unseal`, 30_000, async () => {
+      const u = await n.unseal(this.keys);
+      return u.body?.['sealed'] === false ? true : undefined;
+    });
+  }
+
+  // ---- network faults (directed links) ----
+
+  /** Cuts every link between the groups `a` and `b` (both directions) with `mode`. */
+  partition(a: readonly string[], b: readonly string[], mode: LinkMode = BLACKHOLE): void {
+    this.links.update((t) => {
+      for (const x of a) {
+        for (const y of b) {
+          t.set(x, y, mode);
+          t.set(y, x, mode);
+        }
+      }
+    });
+  }
+
+  isolate(id: string, mode: LinkMode = BLACKHOLE): void {
+    this.partition(
+      [id],
+      this.nodes.map((n) => n.id).filter((x) => x !== id),
+      mode,
+    );
+  }
+
+  /** Bridge: `middle` sees both others, which do not see each other. */
+  bridge(middle: string, mode: LinkMode = BLACKHOLE): void {
+    const [a, b] = this.nodes.map((n) => n.id).filter((x) => x !== middle) as [string, string];
+    this.partition([a], [b], mode);
+  }
+
+  /** One direction only: bytes from `from` to `to` are held (both on connections from→to and to→from). */
+  oneWay(from: string, to: string, mode: LinkMode = BLACKHOLE): void {
+    this.links.update((t) => t.set(from, to, mode));
+  }
+
+  heal(): void {
+    this.links.healAll();
+  }
+
+  /** Heals the network, resumes paused nodes, restarts and unseals dead ones. */
+  async healAll(): Promise<void> {
+    this.heal();
+    for (const n of this.nodes) if (n.paused) n.resume();
+    for (const n of this.nodes) if (!n.alive) await this.restart(n);
+    void PASS;
+  }
+
+  /** Waits until every live node reports the same raft_applied_index twice in a row. */
+  async awaitConverged(timeoutMs = 30_000): Promise<number> {
+    let last = -1;
+    return eventually('applied indexes to converge', timeoutMs, async () => {
+      const idx = await Promise.all(this.nodes.map(async (n) => Number((await withTimeout(n.leader(), 2_000))['raft_applied_index'])));
+      const same = idx.every((i) => i === idx[0]);
+      const now = idx[0] ?? -1;
+      const stable = same && now === last;
+      last = same ? now : -1;
+      if (!stable) await new Promise((r) => setTimeout(r, 300));
+      return stable ? now : undefined;
+    });
+  }
+
+  /** Stops every node (SIGTERM) and hashes each FSM offline. */
+  async stopAndHash(): Promise<Map<string, FsmState>> {
+    await Promise.all(this.nodes.map((n) => n.stop()));
+    const out = new Map<string, FsmState>();
+    for (const n of this.nodes) out.set(n.id, await fsmState(n));
+    return out;
+  }
+
+  logs(): Map<string, string> {
+    return new Map(this.nodes.map((n) => [n.id, n.logs()]));
+  }
+
+  /** Kills processes, closes proxies; removes the directory unless `keep`. */
+  async destroy(keep = false): Promise<void> {
+    for (const n of this.nodes) {
+      try {
+        await n.kill();
+      } catch {
+        // already gone
+      }
+    }
+    for (const p of this.proxies) await p.close().catch(() => undefined);
+    if (!keep) await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
