@@ -6,7 +6,7 @@
  * connection errors → info, after which the client continues as a new process id.
  */
 import { Agent, request } from 'node:http';
-import { HistoryRecorder, outcomeOfStatus, type JsonValue, type Operation } from '../checker/index.js';
+import { type HistoryRecorder, outcomeOfStatus, type JsonValue, type Operation } from '../checker/index.js';
 import { Prng } from '../checker/prng.js';
 import type { FaultNode } from './fault-cluster.js';
 
