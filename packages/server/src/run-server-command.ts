@@ -345,12 +345,20 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
     if (dev !== undefined) out.write(devModeBanner(addresses[0] ?? `http://${flags.devListenAddress}`, dev.unsealKey, dev.rootToken));
     io?.onReady?.(addresses);
     ha?.startRetryJoin();
+    // SIGHUP: reopen audit files (log rotation).
+    const reopenCore = core;
+    const onHangup = (): void => {
+      logger.info({}, 'SIGHUP: reopening audit devices');
+      reopenCore.reopenAuditDevices().catch((e: unknown) => logger.warn({ error_name: e instanceof Error ? e.name : typeof e }, 'reopening audit devices failed'));
+    };
+    process.on('SIGHUP', onHangup);
 
     const expiry = setInterval(() => {
       core?.revokeExpiredTokens().catch((e: unknown) => logger.warn({ error_name: e instanceof Error ? e.name : typeof e }, 'revoking expired tokens failed'));
     }, EXPIRED_TOKEN_SWEEP_MS);
     expiry.unref();
     const signal = await shutdownSignal;
+    process.off('SIGHUP', onHangup);
     clearInterval(expiry);
     logger.info({ signal }, 'shutting down');
     return await shutdown(listeners, core, logger, ha);

@@ -1,6 +1,7 @@
 import { Barrier, BarrierError, type KeyStatus, type PhysicalBackend, type Storage, type StorageView } from '@coffer/barrier';
 import type { Logger } from 'pino';
 import { DEFAULT_POLICY_NAME, DEFAULT_POLICY_TEXT, parsePolicy } from '../acl/index.js';
+import { AuditBroker } from '../audit/audit-broker.js';
 import { cubbyholeEngineFactory } from '../engines/cubbyhole/cubbyhole-engine-factory.js';
 import { destroyCubbyhole } from '../engines/cubbyhole/destroy-cubbyhole.js';
 import { kvEngineFactory } from '../engines/kv/kv-engine-factory.js';
@@ -93,6 +94,7 @@ export class Core implements RequestHandler, SysBackend {
   readonly #sysDispatcher: EngineDispatcher;
   readonly #ha: boolean;
   readonly #requestObserver: RequestObserver | undefined;
+  readonly #audit: AuditBroker;
   #driver: LifecycleDriver | undefined;
   #state: CoreState;
 
@@ -107,6 +109,7 @@ export class Core implements RequestHandler, SysBackend {
     this.#registry = options.registry ?? new EngineRegistry();
     this.#ha = options.ha ?? false;
     this.#requestObserver = options.requestObserver;
+    this.#audit = new AuditBroker(this.#logger);
     if (!this.#registry.has('secret', 'kv')) this.#registry.register('secret', kvEngineFactory);
     if (!this.#registry.has('secret', 'cubbyhole')) this.#registry.register('secret', cubbyholeEngineFactory);
     if (!this.#registry.has('secret', 'identity')) this.#registry.register('secret', identityEngineFactory);
@@ -149,7 +152,7 @@ export class Core implements RequestHandler, SysBackend {
 
   async handleRequest(req: CoreRequest): Promise<CoreResponse> {
     const state = this.#state;
-    if (state.kind === 'unsealed') return runPipeline(state.runtime, req, this.#logger, this.#requestObserver);
+    if (state.kind === 'unsealed') return runPipeline(state.runtime, req, this.#logger, this.#requestObserver, this.#audit);
     const relative = req.path.startsWith('sys/') ? req.path.slice('sys/'.length) : undefined;
     if (relative !== undefined && SEALED_PATHS.has(relative)) return this.#serveSealed(req, relative);
     if (state.kind === 'standby') throw new CofferError(ErrorCode.NoActiveNode, 'node is not active');
@@ -388,6 +391,7 @@ export class Core implements RequestHandler, SysBackend {
       logger: this.#logger,
     });
     const cluster = await loadOrCreateClusterInfo(barrier, this.#clusterName);
+    if (!opts.firstTime) await this.#audit.load(barrier);
 
     const routes: Route[] = [];
     for (const entry of [...secretTable.entries, ...authTable.entries]) {
@@ -407,6 +411,7 @@ export class Core implements RequestHandler, SysBackend {
 
   #teardown(runtime: CoreRuntime): void {
     runtime.detach();
+    void this.#audit.close();
     runtime.tokens.clearCache();
   }
 
@@ -611,6 +616,19 @@ export class Core implements RequestHandler, SysBackend {
     const state = this.#state;
     if (state.kind !== 'unsealed') return 0;
     return state.runtime.tokens.revokeExpired();
+  }
+
+  // ---- audit -------------------------------------------------------------------------------
+
+  /** The audit devices (unsealed only). */
+  get audit(): AuditBroker {
+    this.#runtime();
+    return this.#audit;
+  }
+
+  /** SIGHUP: reopens every audit device (log rotation). */
+  async reopenAuditDevices(): Promise<void> {
+    await this.#audit.reopen();
   }
 
   // ---- keys --------------------------------------------------------------------------------

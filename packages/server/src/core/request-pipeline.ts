@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { AuditBroker } from '../audit/audit-broker.js';
+import type { AuditRequestInfo } from '../audit/audit-format.js';
 import { CofferError } from '../errors/coffer-error.js';
 import { ErrorCode } from '../errors/error-code.js';
 import type { LogicalRequest, RequestAuth } from '../logical/logical-request.js';
@@ -24,13 +26,19 @@ function isRootEntry(entry: TokenEntry): boolean {
  *
  * Errors are typed (`CofferError`); the HTTP layer renders them.
  */
-export async function runPipeline(runtime: CoreRuntime, req: CoreRequest, logger: Logger, observer?: RequestObserver): Promise<CoreResponse> {
-  if (observer === undefined) return pipeline(runtime, req, logger, undefined);
+export async function runPipeline(
+  runtime: CoreRuntime,
+  req: CoreRequest,
+  logger: Logger,
+  observer?: RequestObserver,
+  audit?: AuditBroker,
+): Promise<CoreResponse> {
+  if (observer === undefined) return pipeline(runtime, req, logger, undefined, audit);
   const labels: ObservedLabels = { operation: req.operation, mount: '' };
   const start = process.hrtime.bigint();
   let ok = false;
   try {
-    const result = await pipeline(runtime, req, logger, labels);
+    const result = await pipeline(runtime, req, logger, labels, audit);
     ok = true;
     return result;
   } finally {
@@ -49,7 +57,13 @@ interface ObservedLabels {
   mount: string;
 }
 
-async function pipeline(runtime: CoreRuntime, req: CoreRequest, logger: Logger, labels: ObservedLabels | undefined): Promise<CoreResponse> {
+async function pipeline(
+  runtime: CoreRuntime,
+  req: CoreRequest,
+  logger: Logger,
+  labels: ObservedLabels | undefined,
+  audit: AuditBroker | undefined,
+): Promise<CoreResponse> {
   const routed = runtime.router.match(req.path);
   if (routed === undefined) {
     throw new CofferError(ErrorCode.NoRoute, `no handler for route "${req.path}". route entry not found.`);
@@ -92,6 +106,7 @@ async function pipeline(runtime: CoreRuntime, req: CoreRequest, logger: Logger, 
 
   let auth: RequestAuth | undefined;
   let use: TokenUse | undefined;
+  let audited: AuditRequestInfo | undefined;
   if (entry !== undefined && req.token !== undefined) {
     const acl = await runtime.acls.aclFor(entry.policies);
     const decision = acl.check({
@@ -101,6 +116,23 @@ async function pipeline(runtime: CoreRuntime, req: CoreRequest, logger: Logger, 
       rootProtected: matched?.spec.rootProtected === true,
     });
     if (!decision.allowed && !unauthenticated) throw permissionDenied();
+    // Audit (fail closed): with devices enabled, no device recording the request means 500 and
+    // nothing done — before the token use is spent and before the handler runs.
+    if (!unauthenticated && audit?.enabled === true) {
+      audited = {
+        id: req.id,
+        operation,
+        path: req.path,
+        data: req.data,
+        clientToken: req.token,
+        entry,
+        mountPoint: route.mountPoint,
+        mountType: route.entry.type,
+        mountAccessor: route.entry.accessor,
+        remoteAddress: req.clientAddress,
+      };
+      await audit.logRequest(audited);
+    }
     if (!unauthenticated) {
       use = await runtime.tokens.use(entry);
       if (use === undefined) throw invalidToken();
@@ -112,7 +144,19 @@ async function pipeline(runtime: CoreRuntime, req: CoreRequest, logger: Logger, 
   if (matched === undefined) throw new CofferError(ErrorCode.NotFound, 'unsupported path');
 
   try {
-    const response = await route.dispatcher.handle({ ...base, operation, auth }, matched);
+    let response;
+    try {
+      response = await route.dispatcher.handle({ ...base, operation, auth }, matched);
+    } catch (err) {
+      // Best effort: the handler's error is what the client sees.
+      if (audited !== undefined && audit !== undefined) {
+        const failed = audited;
+        await audit.logResponse(failed, undefined, err instanceof Error ? err.message : 'internal error').catch(() => undefined);
+      }
+      throw err;
+    }
+    // A response no device could record is a 500 (Vault), although the handler already ran.
+    if (audited !== undefined && audit !== undefined) await audit.logResponse(audited, response);
     return { response, mountType: route.entry.type };
   } finally {
     if (use?.lastUse === true) {

@@ -1,4 +1,5 @@
 import type { KeyStatus } from '@coffer/barrier';
+import type { AuditBroker } from '../audit/audit-broker.js';
 import type { RequestAuth } from '../logical/logical-request.js';
 import type { TokenEntry } from '../logical/token-entry.js';
 import type { PolicyStore } from '../policy/policy-store.js';
@@ -100,4 +101,7 @@ export interface SysBackend {
 
   /** HA and integrated storage; undefined when the node's storage is not raft. */
   readonly cluster: ClusterBackend | undefined;
+
+  /** Audit devices (unsealed only); absent in backends without audit support. */
+  readonly audit?: AuditBroker;
 }

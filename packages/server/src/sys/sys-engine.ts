@@ -1,4 +1,5 @@
 import type { Engine } from '../logical/engine.js';
+import { sysAuditPaths } from './sys-audit-paths.js';
 import type { SysBackend } from './sys-backend.js';
 import { sysCapabilitiesPaths } from './sys-capabilities-paths.js';
 import { sysHaPaths } from './sys-ha-paths.js';
@@ -27,6 +28,7 @@ export function createSysEngine(backend: SysBackend): Engine {
       ...sysHaPaths(backend),
       ...sysRaftPaths(backend),
       ...sysMetricsPaths(),
+      ...sysAuditPaths(backend),
     ],
   };
 }

@@ -1,0 +1,125 @@
+import type { LogicalResponse } from '../logical/logical-response.js';
+import type { TokenEntry } from '../logical/token-entry.js';
+import { hashStructure, hmacString } from './hash.js';
+
+/** What the pipeline knows about an authenticated request when it audits it. */
+export interface AuditRequestInfo {
+  readonly id: string;
+  readonly operation: string;
+  /** Full API path after `/v1/`. */
+  readonly path: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  /** The raw client token: only ever written HMAC'd (unless `log_raw`). */
+  readonly clientToken: string;
+  readonly entry: TokenEntry;
+  readonly mountPoint: string;
+  readonly mountType: string;
+  readonly mountAccessor: string;
+  readonly remoteAddress: string;
+}
+
+/** How a device formats: `log_raw` disables all hashing, `hmac_accessor=false` leaves accessors plain. */
+export interface FormatOptions {
+  readonly salt: Uint8Array;
+  readonly logRaw: boolean;
+  readonly hmacAccessor: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+function str(o: FormatOptions, value: string): string {
+  return o.logRaw || value === '' ? value : hmacString(o.salt, value);
+}
+
+function accessor(o: FormatOptions, value: string): string {
+  return o.hmacAccessor ? str(o, value) : value;
+}
+
+function data(o: FormatOptions, value: Readonly<Record<string, unknown>> | undefined): unknown {
+  if (value === undefined) return undefined;
+  return o.logRaw ? value : hashStructure(o.salt, value);
+}
+
+function authOf(o: FormatOptions, info: AuditRequestInfo): Json {
+  const e = info.entry;
+  const policies = [...e.policies];
+  return {
+    client_token: str(o, info.clientToken),
+    accessor: accessor(o, e.accessor),
+    display_name: e.displayName,
+    policies,
+    token_policies: policies,
+    metadata: Object.keys(e.meta).length === 0 ? undefined : (o.logRaw ? e.meta : hashStructure(o.salt, e.meta)),
+    entity_id: e.entityId,
+    token_type: e.type,
+    num_uses: e.numUses === 0 ? undefined : e.numUses,
+    token_ttl: e.ttl === 0 ? undefined : e.ttl,
+    token_issue_time: new Date(e.creationTime * 1000).toISOString().replace('.000Z', 'Z'),
+    policy_results: { allowed: true },
+  };
+}
+
+function requestOf(o: FormatOptions, info: AuditRequestInfo): Json {
+  return {
+    id: info.id,
+    operation: info.operation,
+    mount_point: info.mountPoint === '' ? undefined : info.mountPoint,
+    mount_type: info.mountType === '' ? undefined : info.mountType,
+    mount_accessor: info.mountAccessor === '' ? undefined : info.mountAccessor,
+    client_token: str(o, info.clientToken),
+    client_token_accessor: accessor(o, info.entry.accessor),
+    namespace: { id: 'root' },
+    path: info.path,
+    data: Object.keys(info.data).length === 0 ? undefined : data(o, info.data),
+    remote_address: info.remoteAddress,
+  };
+}
+
+function responseOf(o: FormatOptions, info: AuditRequestInfo, response: LogicalResponse | undefined): Json | undefined {
+  if (response === undefined) return undefined;
+  const a = response.auth;
+  return {
+    mount_point: info.mountPoint === '' ? undefined : info.mountPoint,
+    mount_type: info.mountType === '' ? undefined : info.mountType,
+    mount_accessor: info.mountAccessor === '' ? undefined : info.mountAccessor,
+    auth:
+      a === undefined
+        ? undefined
+        : {
+            client_token: str(o, a.client_token),
+            accessor: accessor(o, a.accessor),
+            policies: a.policies,
+            token_policies: a.token_policies,
+            metadata: a.metadata === null ? undefined : data(o, a.metadata),
+            entity_id: a.entity_id,
+            token_type: a.token_type,
+            token_ttl: a.lease_duration,
+            num_uses: a.num_uses === 0 ? undefined : a.num_uses,
+          },
+    secret: response.secret === undefined ? undefined : { lease_id: response.secret.leaseId },
+    data: data(o, response.data),
+    warnings: response.warnings === undefined || response.warnings.length === 0 ? undefined : response.warnings,
+  };
+}
+
+/** RFC3339 with nanoseconds-style fraction (Go's RFC3339Nano trims trailing zeros; millis are enough). */
+function now(): string {
+  return new Date().toISOString();
+}
+
+/** One request entry, serialized as a JSON line (with `prefix` in front). */
+export function formatRequestEntry(o: FormatOptions, info: AuditRequestInfo): string {
+  return JSON.stringify({ time: now(), type: 'request', auth: authOf(o, info), request: requestOf(o, info) });
+}
+
+/** One response entry; `error` is the message of a failed request. */
+export function formatResponseEntry(o: FormatOptions, info: AuditRequestInfo, response: LogicalResponse | undefined, error?: string): string {
+  return JSON.stringify({
+    time: now(),
+    type: 'response',
+    auth: authOf(o, info),
+    request: requestOf(o, info),
+    response: responseOf(o, info, response),
+    error,
+  });
+}
