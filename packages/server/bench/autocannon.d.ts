@@ -12,7 +12,12 @@ declare module 'autocannon' {
     pipelining?: number;
     duration?: number;
     headers?: Record<string, string>;
-    requests?: { method?: string; path?: string; body?: string; setupRequest?: (req: RawRequest) => RawRequest }[];
+    requests?: {
+      method?: string;
+      path?: string;
+      body?: string;
+      setupRequest?: (req: RawRequest) => RawRequest;
+    }[];
   }
   export interface Histogram {
     average: number;

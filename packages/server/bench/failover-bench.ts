@@ -10,8 +10,8 @@
  * Usage: node --conditions=source --import tsx packages/server/bench/failover-bench.ts
  *          [--rounds=10] [--writes=500] [--multiplier=2] [--json]
  */
-import { Agent, request } from 'node:http';
 import { HaCluster, eventually, type HaNodeProcess } from '../test/ha/ha-cluster.js';
+import { BenchSender, intFlag } from './bench-http.js';
 
 interface Options {
   readonly rounds: number;
@@ -21,59 +21,55 @@ interface Options {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const get = (name: string, fallback: number): number => {
-    const arg = argv.find((a) => a.startsWith(`--${name}=`));
-    const v = arg === undefined ? fallback : Number(arg.slice(name.length + 3));
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
-    return v;
+  const get = (name: string, fallback: number): number => intFlag(argv, name, fallback);
+  return {
+    rounds: get('rounds', 10),
+    writes: get('writes', 500),
+    multiplier: get('multiplier', 2),
+    json: argv.includes('--json'),
   };
-  return { rounds: get('rounds', 10), writes: get('writes', 500), multiplier: get('multiplier', 2), json: argv.includes('--json') };
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-
-/** One request over the shared keep-alive agent; resolves with the status (0 on a connection error). */
-function send(node: HaNodeProcess, method: string, path: string, token: string, body?: unknown): Promise<number> {
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: node.apiPort,
-        method,
-        path: `/v1/${path}`,
-        agent,
-        headers: { 'X-Vault-Token': token, ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': payload.byteLength }) },
-        timeout: 15_000,
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', () => resolve(0));
-      },
-    );
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(0));
-    req.end(payload);
-  });
-}
+const sender = new BenchSender({ maxSockets: 1, timeoutMs: 15_000 });
+const send = sender.send.bind(sender);
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-function summary(samples: readonly number[]): { median: number; p95: number; p99: number; mean: number; min: number; max: number } {
+function summary(samples: readonly number[]): {
+  median: number;
+  p95: number;
+  p99: number;
+  mean: number;
+  min: number;
+  max: number;
+} {
   const sorted = [...samples].sort((a, b) => a - b);
   const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
-  return { median: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), mean, min: sorted[0] ?? NaN, max: sorted[sorted.length - 1] ?? NaN };
+  return {
+    median: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    mean,
+    min: sorted[0] ?? NaN,
+    max: sorted[sorted.length - 1] ?? NaN,
+  };
 }
 
-async function timedWrites(node: HaNodeProcess, token: string, prefix: string, count: number): Promise<number[]> {
+async function timedWrites(
+  node: HaNodeProcess,
+  token: string,
+  prefix: string,
+  count: number,
+): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < count; i++) {
     const start = process.hrtime.bigint();
-    const status = await send(node, 'POST', `secret/data/${prefix}-${i % 50}`, token, { data: { v: 'x'.repeat(16), i } });
+    const status = await send(node, 'POST', `secret/data/${prefix}-${i % 50}`, token, {
+      data: { v: 'x'.repeat(16), i },
+    });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (status !== 200) throw new Error(`write through ${node.id} answered ${status}`);
     out.push(ms);
@@ -83,18 +79,32 @@ async function timedWrites(node: HaNodeProcess, token: string, prefix: string, c
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
-  const cluster = await HaCluster.create(['b1', 'b2', 'b3'], { performanceMultiplier: opts.multiplier, logLevel: 'error' }, (_n, all) => all.map((n) => n.url));
+  const cluster = await HaCluster.create(
+    ['b1', 'b2', 'b3'],
+    { performanceMultiplier: opts.multiplier, logLevel: 'error' },
+    (_n, all) => all.map((n) => n.url),
+  );
   try {
     await cluster.startAll();
     const [b1, b2, b3] = cluster.nodes as [HaNodeProcess, HaNodeProcess, HaNodeProcess];
     const init = await cluster.init(b1, 1, 1);
     const token = init.rootToken;
     for (const node of [b2, b3]) {
-      await eventually(`${node.id} join challenge`, 30_000, async () => ((await node.request('GET', 'sys/seal-status')).body?.['initialized'] === true ? true : undefined));
+      await eventually(`${node.id} join challenge`, 30_000, async () =>
+        (await node.request('GET', 'sys/seal-status')).body?.['initialized'] === true ? true : undefined,
+      );
       await node.unseal(init.keys);
     }
     await cluster.awaitVoters(b1, token, ['b1', 'b2', 'b3']);
-    if ((await b1.request('POST', 'sys/mounts/secret', { token, body: { type: 'kv', options: { version: '2' } } })).status !== 204) throw new Error('mount failed');
+    if (
+      (
+        await b1.request('POST', 'sys/mounts/secret', {
+          token,
+          body: { type: 'kv', options: { version: '2' } },
+        })
+      ).status !== 204
+    )
+      throw new Error('mount failed');
 
     // 1. Latency: direct vs forwarded.
     const active = await cluster.active();
@@ -110,12 +120,15 @@ async function main(): Promise<void> {
       const victim = await cluster.active();
       const writer = cluster.nodes.find((n) => n !== victim && n.alive) as HaNodeProcess;
       // Make sure the writer's connection is warm and the cluster healthy before the kill.
-      if ((await send(writer, 'POST', 'secret/data/pre', token, { data: { round } })) !== 200) throw new Error('pre-kill write failed');
+      if ((await send(writer, 'POST', 'secret/data/pre', token, { data: { round } })) !== 200)
+        throw new Error('pre-kill write failed');
       const killedAt = performance.now();
       await victim.kill();
       let recovered: number | undefined;
       while (performance.now() - killedAt < 60_000) {
-        if ((await send(writer, 'POST', `secret/data/failover-${round}`, token, { data: { round } })) === 200) {
+        if (
+          (await send(writer, 'POST', `secret/data/failover-${round}`, token, { data: { round } })) === 200
+        ) {
           recovered = performance.now() - killedAt;
           break;
         }
@@ -123,12 +136,15 @@ async function main(): Promise<void> {
       }
       if (recovered === undefined) throw new Error(`round ${round}: no write succeeded within 60 s`);
       failovers.push(recovered);
-      if (!opts.json) process.stdout.write(`failover ${round + 1}/${opts.rounds}: ${recovered.toFixed(0)} ms\n`);
+      if (!opts.json)
+        process.stdout.write(`failover ${round + 1}/${opts.rounds}: ${recovered.toFixed(0)} ms\n`);
       await victim.start();
       await victim.unseal(init.keys);
       const next = await cluster.active();
       const commit = (await next.leader())['raft_committed_index'] as number;
-      await eventually(`${victim.id} to catch up`, 30_000, async () => (((await victim.leader())['raft_applied_index'] as number) >= commit ? true : undefined));
+      await eventually(`${victim.id} to catch up`, 30_000, async () =>
+        ((await victim.leader())['raft_applied_index'] as number) >= commit ? true : undefined,
+      );
       await eventually('a healthy cluster', 30_000, async () => {
         const res = await next.request('GET', 'sys/storage/raft/autopilot/state', { token });
         const data = res.body?.['data'] as { healthy?: boolean } | undefined;
@@ -136,7 +152,13 @@ async function main(): Promise<void> {
       });
     }
     const failover = summary(failovers);
-    const result = { performance_multiplier: opts.multiplier, writes: opts.writes, direct_ms: direct, forwarded_ms: forwarded, failover_ms: { ...failover, samples: failovers.map((x) => Math.round(x)) } };
+    const result = {
+      performance_multiplier: opts.multiplier,
+      writes: opts.writes,
+      direct_ms: direct,
+      forwarded_ms: forwarded,
+      failover_ms: { ...failover, samples: failovers.map((x) => Math.round(x)) },
+    };
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } else {
@@ -150,7 +172,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    agent.destroy();
+    sender.close();
     await cluster.destroy();
   }
 }

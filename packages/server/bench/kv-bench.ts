@@ -30,10 +30,16 @@ async function main(): Promise<void> {
   const server = await startServer();
   try {
     const { rootToken } = await server.initAndUnseal(1, 1);
-    const mount = await server.request('POST', 'sys/mounts/secret', { token: rootToken, body: { type: 'kv-v2' } });
+    const mount = await server.request('POST', 'sys/mounts/secret', {
+      token: rootToken,
+      body: { type: 'kv-v2' },
+    });
     if (mount.status !== 204) throw new Error(`mount failed: ${mount.status} ${mount.text}`);
     for (let i = 0; i < READ_KEYS; i++) {
-      const res = await server.request('POST', `secret/data/read-${i}`, { token: rootToken, body: { data: { value: `v${i}`, n: i } } });
+      const res = await server.request('POST', `secret/data/read-${i}`, {
+        token: rootToken,
+        body: { data: { value: `v${i}`, n: i } },
+      });
       if (res.status !== 200) throw new Error(`seed failed: ${res.status}`);
     }
     const headers = { 'X-Vault-Token': rootToken, 'Content-Type': 'application/json' };
@@ -57,7 +63,13 @@ async function main(): Promise<void> {
                     body: JSON.stringify({ data: { value: 'x'.repeat(64), n: writeCounter } }),
                   }),
                 }
-              : { method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/secret/data/read-${readCounter++ % READ_KEYS}` }) },
+              : {
+                  method: 'GET',
+                  setupRequest: (req) => ({
+                    ...req,
+                    path: `/v1/secret/data/read-${readCounter++ % READ_KEYS}`,
+                  }),
+                },
           ],
         });
         const row: Row = {

@@ -37,7 +37,12 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-async function run(storage: RaftStorage, prefix: string, ops: number, concurrency: number): Promise<{ latencies: number[]; seconds: number }> {
+async function run(
+  storage: RaftStorage,
+  prefix: string,
+  ops: number,
+  concurrency: number,
+): Promise<{ latencies: number[]; seconds: number }> {
   const value = randomBytes(VALUE_BYTES);
   const latencies: number[] = [];
   let next = 0;
@@ -62,12 +67,20 @@ async function main(): Promise<void> {
   try {
     for (const id of IDS) {
       nodes.push(
-        await openRaftStorage({ dir: join(root, id), nodeId: id, transport: network.transport(id), peers, tickMs: 0, snapshotThreshold: 1_000_000 }),
+        await openRaftStorage({
+          dir: join(root, id),
+          nodeId: id,
+          transport: network.transport(id),
+          peers,
+          tickMs: 0,
+          snapshotThreshold: 1_000_000,
+        }),
       );
     }
     const leader = nodes[0]!;
     leader.raftNode.campaign();
-    while (leader.raftNode.role !== Role.Leader || leader.fsm.appliedTerm !== leader.raftNode.status().term) await sleep(1);
+    while (leader.raftNode.role !== Role.Leader || leader.fsm.appliedTerm !== leader.raftNode.status().term)
+      await sleep(1);
     await run(leader, 'warmup', WARMUP, 8);
 
     const rows: Row[] = [];
@@ -85,7 +98,9 @@ async function main(): Promise<void> {
         leaderFsyncsPerPut: Number((fsyncs / OPS).toFixed(3)),
       });
     }
-    console.log(`raft storage: 3 nodes in-process (MemoryTransport), LevelDB log + FSM, ${VALUE_BYTES}-byte values, ${OPS} puts per row`);
+    console.log(
+      `raft storage: 3 nodes in-process (MemoryTransport), LevelDB log + FSM, ${VALUE_BYTES}-byte values, ${OPS} puts per row`,
+    );
     console.log('concurrency  puts/s    p50 ms   p99 ms   leader log fsyncs/put');
     for (const r of rows) {
       console.log(

@@ -14,11 +14,12 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { HaCluster, eventually, type HaNodeProcess } from '../test/ha/ha-cluster.js';
+import { BenchSender, intFlag } from './bench-http.js';
 
 interface Options {
   readonly secrets: number;
@@ -28,41 +29,17 @@ interface Options {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const get = (name: string, fallback: number): number => {
-    const arg = argv.find((a) => a.startsWith(`--${name}=`));
-    const v = arg === undefined ? fallback : Number(arg.slice(name.length + 3));
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
-    return v;
+  const get = (name: string, fallback: number): number => intFlag(argv, name, fallback);
+  return {
+    secrets: get('secrets', 100_000),
+    concurrency: get('concurrency', 64),
+    timeoutS: get('timeout-s', 900),
+    json: argv.includes('--json'),
   };
-  return { secrets: get('secrets', 100_000), concurrency: get('concurrency', 64), timeoutS: get('timeout-s', 900), json: argv.includes('--json') };
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-
-function send(node: HaNodeProcess, method: string, path: string, token: string, body?: unknown): Promise<number> {
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: node.apiPort,
-        method,
-        path: `/v1/${path}`,
-        agent,
-        headers: { 'X-Vault-Token': token, ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': payload.byteLength }) },
-        timeout: 60_000,
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', () => resolve(0));
-      },
-    );
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(0));
-    req.end(payload);
-  });
-}
+const sender = new BenchSender({ maxSockets: 256, timeoutMs: 60_000 });
+const send = sender.send.bind(sender);
 
 /** Resets the peak-RSS counter of a process (Linux: writing 5 to clear_refs). */
 async function resetPeak(pid: number): Promise<void> {
@@ -77,7 +54,10 @@ async function peakRssMiB(pid: number): Promise<number> {
 
 const pidOf = (n: HaNodeProcess): number => n.server.child.pid ?? 0;
 
-async function phase<T>(nodes: readonly HaNodeProcess[], work: () => Promise<T>): Promise<{ result: T; ms: number; peakRssMiB: Record<string, number> }> {
+async function phase<T>(
+  nodes: readonly HaNodeProcess[],
+  work: () => Promise<T>,
+): Promise<{ result: T; ms: number; peakRssMiB: Record<string, number> }> {
   for (const n of nodes) await resetPeak(pidOf(n));
   const start = process.hrtime.bigint();
   const result = await work();
@@ -95,19 +75,27 @@ async function main(): Promise<void> {
   }, o.timeoutS * 1000);
   deadline.unref();
   const work = await mkdtemp(join(tmpdir(), 'coffer-snapshot-bench-'));
-  const cluster = await HaCluster.create(['b1', 'b2', 'b3'], { logLevel: 'warn' }, (_n, all) => all.map((n) => n.url));
+  const cluster = await HaCluster.create(['b1', 'b2', 'b3'], { logLevel: 'warn' }, (_n, all) =>
+    all.map((n) => n.url),
+  );
   try {
     await cluster.startAll();
     const [n1, n2, n3] = cluster.nodes as [HaNodeProcess, HaNodeProcess, HaNodeProcess];
     const init = await cluster.init(n1, 1, 1);
     for (const n of [n2, n3]) {
-      await eventually(`${n.id} to join`, 60_000, async () => ((await n.request('GET', 'sys/seal-status')).body?.['initialized'] === true ? true : undefined));
+      await eventually(`${n.id} to join`, 60_000, async () =>
+        (await n.request('GET', 'sys/seal-status')).body?.['initialized'] === true ? true : undefined,
+      );
       await n.unseal(init.keys);
     }
     await cluster.awaitVoters(n1, init.rootToken, ['b1', 'b2', 'b3']);
     const active = await cluster.active();
     const token = init.rootToken;
-    if ((await send(active, 'POST', 'sys/mounts/secret', token, { type: 'kv', options: { version: '2' } })) !== 204) throw new Error('mount failed');
+    if (
+      (await send(active, 'POST', 'sys/mounts/secret', token, { type: 'kv', options: { version: '2' } })) !==
+      204
+    )
+      throw new Error('mount failed');
 
     // 1. Load.
     const value = 'v'.repeat(100);
@@ -117,7 +105,9 @@ async function main(): Promise<void> {
     await Promise.all(
       Array.from({ length: o.concurrency }, async () => {
         for (let i = next++; i < o.secrets; i = next++) {
-          const status = await send(active, 'POST', `secret/data/app/${i % 1000}/s${i}`, token, { data: { value, i } });
+          const status = await send(active, 'POST', `secret/data/app/${i % 1000}/s${i}`, token, {
+            data: { value, i },
+          });
           if (status !== 200) failed++;
         }
       }),
@@ -129,10 +119,18 @@ async function main(): Promise<void> {
     const file = join(work, 'bench.snap');
     const saved = await phase(cluster.nodes, async () => {
       await new Promise<void>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port: active.apiPort, path: '/v1/sys/storage/raft/snapshot', headers: { 'X-Vault-Token': token } }, (res) => {
-          if (res.statusCode !== 200) reject(new Error(`save answered ${res.statusCode}`));
-          else pipeline(res, createWriteStream(file)).then(resolve, reject);
-        });
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: active.apiPort,
+            path: '/v1/sys/storage/raft/snapshot',
+            headers: { 'X-Vault-Token': token },
+          },
+          (res) => {
+            if (res.statusCode !== 200) reject(new Error(`save answered ${res.statusCode}`));
+            else pipeline(res, createWriteStream(file)).then(resolve, reject);
+          },
+        );
         req.on('error', reject);
         req.end();
       });
@@ -140,7 +138,8 @@ async function main(): Promise<void> {
     });
 
     // Later writes, to check they are gone after the restore.
-    for (let i = 0; i < 10; i++) await send(active, 'POST', `secret/data/later/${i}`, token, { data: { value } });
+    for (let i = 0; i < 10; i++)
+      await send(active, 'POST', `secret/data/later/${i}`, token, { data: { value } });
 
     // 3. Restore.
     const restored = await phase(cluster.nodes, async () => {
@@ -151,7 +150,11 @@ async function main(): Promise<void> {
             port: active.apiPort,
             method: 'POST',
             path: '/v1/sys/storage/raft/snapshot',
-            headers: { 'X-Vault-Token': token, 'Content-Type': 'application/octet-stream', 'Content-Length': saved.result },
+            headers: {
+              'X-Vault-Token': token,
+              'Content-Type': 'application/octet-stream',
+              'Content-Length': saved.result,
+            },
             timeout: o.timeoutS * 1000,
           },
           (res) => {
@@ -167,8 +170,10 @@ async function main(): Promise<void> {
 
     // 4. Spot check through every node.
     for (const n of cluster.nodes) {
-      if ((await send(n, 'GET', `secret/data/app/7/s${o.secrets - 993}`, token)) !== 200) throw new Error(`a restored secret is missing via ${n.id}`);
-      if ((await send(n, 'GET', 'secret/data/later/3', token)) !== 404) throw new Error(`a later write survived the restore via ${n.id}`);
+      if ((await send(n, 'GET', `secret/data/app/${(o.secrets - 1) % 1000}/s${o.secrets - 1}`, token)) !== 200)
+        throw new Error(`a restored secret is missing via ${n.id}`);
+      if ((await send(n, 'GET', 'secret/data/later/3', token)) !== 404)
+        throw new Error(`a later write survived the restore via ${n.id}`);
     }
 
     const mib = saved.result / (1024 * 1024);
@@ -176,18 +181,34 @@ async function main(): Promise<void> {
       secrets: o.secrets,
       load: { ms: Math.round(loadMs), writesPerS: Math.round(o.secrets / (loadMs / 1000)) },
       snapshotBytes: saved.result,
-      save: { ms: Math.round(saved.ms), mibPerS: +(mib / (saved.ms / 1000)).toFixed(1), secretsPerS: Math.round(o.secrets / (saved.ms / 1000)), peakRssMiB: saved.peakRssMiB },
-      restore: { ms: Math.round(restored.ms), mibPerS: +(mib / (restored.ms / 1000)).toFixed(1), secretsPerS: Math.round(o.secrets / (restored.ms / 1000)), peakRssMiB: restored.peakRssMiB },
+      save: {
+        ms: Math.round(saved.ms),
+        mibPerS: +(mib / (saved.ms / 1000)).toFixed(1),
+        secretsPerS: Math.round(o.secrets / (saved.ms / 1000)),
+        peakRssMiB: saved.peakRssMiB,
+      },
+      restore: {
+        ms: Math.round(restored.ms),
+        mibPerS: +(mib / (restored.ms / 1000)).toFixed(1),
+        secretsPerS: Math.round(o.secrets / (restored.ms / 1000)),
+        peakRssMiB: restored.peakRssMiB,
+      },
     };
     if (o.json) console.log(JSON.stringify(result));
     else {
-      console.log(`secrets: ${o.secrets} (loaded in ${(loadMs / 1000).toFixed(1)} s, ${result.load.writesPerS} writes/s)`);
+      console.log(
+        `secrets: ${o.secrets} (loaded in ${(loadMs / 1000).toFixed(1)} s, ${result.load.writesPerS} writes/s)`,
+      );
       console.log(`snapshot: ${mib.toFixed(1)} MiB`);
-      console.log(`save:    ${(saved.ms / 1000).toFixed(2)} s, ${result.save.mibPerS} MiB/s, peak RSS ${JSON.stringify(saved.peakRssMiB)} MiB`);
-      console.log(`restore: ${(restored.ms / 1000).toFixed(2)} s, ${result.restore.mibPerS} MiB/s, peak RSS ${JSON.stringify(restored.peakRssMiB)} MiB`);
+      console.log(
+        `save:    ${(saved.ms / 1000).toFixed(2)} s, ${result.save.mibPerS} MiB/s, peak RSS ${JSON.stringify(saved.peakRssMiB)} MiB`,
+      );
+      console.log(
+        `restore: ${(restored.ms / 1000).toFixed(2)} s, ${result.restore.mibPerS} MiB/s, peak RSS ${JSON.stringify(restored.peakRssMiB)} MiB`,
+      );
     }
   } finally {
-    agent.destroy();
+    sender.close();
     await cluster.destroy();
     await rm(work, { recursive: true, force: true });
   }
