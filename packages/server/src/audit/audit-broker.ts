@@ -218,8 +218,8 @@ export class AuditBroker {
   }
 
   /** Before the handler: throws a 500 `internal error` when no device recorded the request. */
-  logRequest(info: AuditRequestInfo): Promise<void> {
-    return this.#broadcast('request', (d) => formatRequestEntry(d.format, info));
+  logRequest(info: AuditRequestInfo, error?: string): Promise<void> {
+    return this.#broadcast('request', (d) => formatRequestEntry(d.format, info, error));
   }
 
   /** After the handler (successful or not). */

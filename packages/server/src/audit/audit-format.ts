@@ -9,9 +9,12 @@ export interface AuditRequestInfo {
   /** Full API path after `/v1/`. */
   readonly path: string;
   readonly data: Readonly<Record<string, unknown>>;
-  /** The raw client token: only ever written HMAC'd (unless `log_raw`). */
-  readonly clientToken: string;
-  readonly entry: TokenEntry;
+  /** The raw client token: only ever written HMAC'd (unless `log_raw`). Absent when none was sent. */
+  readonly clientToken?: string | undefined;
+  /** Absent for a bad/expired token, a missing one, or an anonymous login. */
+  readonly entry?: TokenEntry | undefined;
+  /** `policy_results.allowed` (default true); false for a request refused before its handler. */
+  readonly allowed?: boolean | undefined;
   readonly mountPoint: string;
   readonly mountType: string;
   readonly mountAccessor: string;
@@ -27,7 +30,10 @@ export interface FormatOptions {
 
 type Json = Record<string, unknown>;
 
-function str(o: FormatOptions, value: string): string {
+function str(o: FormatOptions, value: string): string;
+function str(o: FormatOptions, value: string | undefined): string | undefined;
+function str(o: FormatOptions, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
   return o.logRaw || value === '' ? value : hmacString(o.salt, value);
 }
 
@@ -40,8 +46,26 @@ function data(o: FormatOptions, value: Readonly<Record<string, unknown>> | undef
   return o.logRaw ? value : hashStructure(o.salt, value);
 }
 
+/** The issued token of a login (`response.auth`), as the entry's top-level `auth`. */
+function issuedAuthOf(o: FormatOptions, a: NonNullable<LogicalResponse['auth']>): Json {
+  return {
+    client_token: str(o, a.client_token),
+    accessor: accessor(o, a.accessor),
+    policies: a.policies,
+    token_policies: a.token_policies,
+    metadata: a.metadata === null ? undefined : data(o, a.metadata),
+    entity_id: a.entity_id,
+    token_type: a.token_type,
+    token_ttl: a.lease_duration,
+    num_uses: a.num_uses === 0 ? undefined : a.num_uses,
+    policy_results: { allowed: true },
+  };
+}
+
 function authOf(o: FormatOptions, info: AuditRequestInfo): Json {
   const e = info.entry;
+  const allowed = info.allowed ?? true;
+  if (e === undefined) return { client_token: str(o, info.clientToken), policy_results: { allowed } };
   const policies = [...e.policies];
   return {
     client_token: str(o, info.clientToken),
@@ -55,7 +79,7 @@ function authOf(o: FormatOptions, info: AuditRequestInfo): Json {
     num_uses: e.numUses === 0 ? undefined : e.numUses,
     token_ttl: e.ttl === 0 ? undefined : e.ttl,
     token_issue_time: new Date(e.creationTime * 1000).toISOString().replace('.000Z', 'Z'),
-    policy_results: { allowed: true },
+    policy_results: { allowed },
   };
 }
 
@@ -67,7 +91,7 @@ function requestOf(o: FormatOptions, info: AuditRequestInfo): Json {
     mount_type: info.mountType === '' ? undefined : info.mountType,
     mount_accessor: info.mountAccessor === '' ? undefined : info.mountAccessor,
     client_token: str(o, info.clientToken),
-    client_token_accessor: accessor(o, info.entry.accessor),
+    client_token_accessor: info.entry === undefined ? undefined : accessor(o, info.entry.accessor),
     namespace: { id: 'root' },
     path: info.path,
     data: Object.keys(info.data).length === 0 ? undefined : data(o, info.data),
@@ -82,20 +106,7 @@ function responseOf(o: FormatOptions, info: AuditRequestInfo, response: LogicalR
     mount_point: info.mountPoint === '' ? undefined : info.mountPoint,
     mount_type: info.mountType === '' ? undefined : info.mountType,
     mount_accessor: info.mountAccessor === '' ? undefined : info.mountAccessor,
-    auth:
-      a === undefined
-        ? undefined
-        : {
-            client_token: str(o, a.client_token),
-            accessor: accessor(o, a.accessor),
-            policies: a.policies,
-            token_policies: a.token_policies,
-            metadata: a.metadata === null ? undefined : data(o, a.metadata),
-            entity_id: a.entity_id,
-            token_type: a.token_type,
-            token_ttl: a.lease_duration,
-            num_uses: a.num_uses === 0 ? undefined : a.num_uses,
-          },
+    auth: a === undefined ? undefined : { ...issuedAuthOf(o, a), policy_results: undefined },
     secret: response.secret === undefined ? undefined : { lease_id: response.secret.leaseId },
     data: data(o, response.data),
     warnings: response.warnings === undefined || response.warnings.length === 0 ? undefined : response.warnings,
@@ -108,8 +119,8 @@ function now(): string {
 }
 
 /** One request entry, serialized as a JSON line (with `prefix` in front). */
-export function formatRequestEntry(o: FormatOptions, info: AuditRequestInfo): string {
-  return JSON.stringify({ time: now(), type: 'request', auth: authOf(o, info), request: requestOf(o, info) });
+export function formatRequestEntry(o: FormatOptions, info: AuditRequestInfo, error?: string): string {
+  return JSON.stringify({ time: now(), type: 'request', auth: authOf(o, info), request: requestOf(o, info), error });
 }
 
 /** One response entry; `error` is the message of a failed request. */
@@ -117,7 +128,8 @@ export function formatResponseEntry(o: FormatOptions, info: AuditRequestInfo, re
   return JSON.stringify({
     time: now(),
     type: 'response',
-    auth: authOf(o, info),
+    // A login's entry carries the token it issued (HMAC'd like any other).
+    auth: info.entry === undefined && response?.auth !== undefined ? issuedAuthOf(o, response.auth) : authOf(o, info),
     request: requestOf(o, info),
     response: responseOf(o, info, response),
     error,

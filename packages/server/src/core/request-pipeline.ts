@@ -73,13 +73,36 @@ async function pipeline(
   const matched = route.dispatcher.match(relativePath);
   const unauthenticated = matched?.spec.unauthenticated === true;
 
+  const auditInfo = (operation: string, tokenEntry: TokenEntry | undefined, allowed: boolean): AuditRequestInfo => ({
+    id: req.id,
+    operation,
+    path: req.path,
+    data: req.data,
+    clientToken: req.token,
+    entry: tokenEntry,
+    allowed,
+    mountPoint: route.mountPoint,
+    mountType: route.entry.type,
+    mountAccessor: route.entry.accessor,
+    remoteAddress: req.clientAddress,
+  });
+  // Refused before the handler (Vault): the request entry first — no device recording it is a
+  // 500 `internal error` — then the response entry carrying the error. Returns `err` to throw.
+  const denied = async (err: CofferError, info: AuditRequestInfo): Promise<CofferError> => {
+    if (audit?.enabled === true) {
+      await audit.logRequest(info, err.message);
+      await audit.logResponse(info, undefined, err.message);
+    }
+    return err;
+  };
+
   // Token: required unless the path is unauthenticated (where a valid one is still passed on).
   let entry: TokenEntry | undefined;
   if (req.token !== undefined) {
     entry = await runtime.tokens.lookup(req.token);
-    if (entry === undefined && !unauthenticated) throw invalidToken();
+    if (entry === undefined && !unauthenticated) throw await denied(invalidToken(), auditInfo(req.operation, undefined, false));
   } else if (!unauthenticated) {
-    throw permissionDenied();
+    throw await denied(permissionDenied(), auditInfo(req.operation, undefined, false));
   }
 
   const base: LogicalRequest = {
@@ -115,33 +138,37 @@ async function pipeline(
       data: req.data,
       rootProtected: matched?.spec.rootProtected === true,
     });
-    if (!decision.allowed && !unauthenticated) throw permissionDenied();
+    if (!decision.allowed && !unauthenticated) throw await denied(permissionDenied(), auditInfo(operation, entry, false));
     // Audit (fail closed): with devices enabled, no device recording the request means 500 and
     // nothing done — before the token use is spent and before the handler runs.
     if (!unauthenticated && audit?.enabled === true) {
-      audited = {
-        id: req.id,
-        operation,
-        path: req.path,
-        data: req.data,
-        clientToken: req.token,
-        entry,
-        mountPoint: route.mountPoint,
-        mountType: route.entry.type,
-        mountAccessor: route.entry.accessor,
-        remoteAddress: req.clientAddress,
-      };
+      audited = auditInfo(operation, entry, true);
       await audit.logRequest(audited);
     }
     if (!unauthenticated) {
       use = await runtime.tokens.use(entry);
-      if (use === undefined) throw invalidToken();
+      if (use === undefined) {
+        const err = invalidToken();
+        if (audited !== undefined) await audit?.logResponse(audited, undefined, err.message);
+        throw err;
+      }
       entry = use.entry;
     }
     auth = { clientToken: req.token, entry, isRoot: decision.isRoot || isRootEntry(entry), sudo: decision.rootPrivs };
   }
 
-  if (matched === undefined) throw new CofferError(ErrorCode.NotFound, 'unsupported path');
+  // Logins (unauthenticated auth-method paths) are audited too, fail closed; the response entry
+  // carries the issued token HMAC'd. The caller's token, if any, is not theirs: the entry is the new one.
+  if (audited === undefined && unauthenticated && req.path.startsWith('auth/') && audit?.enabled === true) {
+    audited = auditInfo(operation, undefined, true);
+    await audit.logRequest(audited);
+  }
+
+  if (matched === undefined) {
+    const err = new CofferError(ErrorCode.NotFound, 'unsupported path');
+    if (audited !== undefined) await audit?.logResponse(audited, undefined, err.message).catch(() => undefined);
+    throw err;
+  }
 
   try {
     let response;
