@@ -42,7 +42,21 @@ export default tseslint.config(
       ],
       'no-restricted-imports': [
         'error',
-        { patterns: ['node:*', 'fs', 'net', 'http', 'http2', 'dgram', 'crypto', 'timers', 'child_process', '@grpc/*', 'classic-level'] },
+        {
+          patterns: [
+            'node:*',
+            'fs',
+            'net',
+            'http',
+            'http2',
+            'dgram',
+            'crypto',
+            'timers',
+            'child_process',
+            '@grpc/*',
+            'classic-level',
+          ],
+        },
       ],
     },
   },

@@ -25,7 +25,9 @@ export class SealAccess {
     if (unsealKey.byteLength !== AEAD_KEY_BYTES) {
       throw new BarrierError('INVALID_UNSEAL_KEY', 'unseal key has the wrong length');
     }
-    return new SealAccess(new Uint8Array(hkdfSync('sha256', unsealKey, new Uint8Array(0), INFO, AEAD_KEY_BYTES)));
+    return new SealAccess(
+      new Uint8Array(hkdfSync('sha256', unsealKey, new Uint8Array(0), INFO, AEAD_KEY_BYTES)),
+    );
   }
 
   encrypt(purpose: string, plaintext: Uint8Array): Uint8Array {

@@ -43,7 +43,8 @@ export class ShareCollector {
     if (!this.#seal.isWellFormedShare(share, this.config, AEAD_KEY_BYTES)) {
       throw new BarrierError('INVALID_UNSEAL_KEY', 'unseal key has the wrong length');
     }
-    if (this.#shares.some((s) => s.byteLength === share.byteLength && timingSafeEqual(s, share))) return undefined;
+    if (this.#shares.some((s) => s.byteLength === share.byteLength && timingSafeEqual(s, share)))
+      return undefined;
     this.#shares.push(Uint8Array.from(share));
     if (this.#shares.length < this.config.secretThreshold) return undefined;
     const shares = this.#shares;

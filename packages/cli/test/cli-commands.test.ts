@@ -21,11 +21,17 @@ void describe('coffer commands (scripted server)', () => {
     VAULT_MAX_RETRIES: '0',
     ...extra,
   });
-  const run = (args: string[], opts: Parameters<typeof runInProcess>[2] & { env?: Record<string, string> } = {}): Promise<CliRun> =>
-    runInProcess(args, env({ VAULT_TOKEN: 'root-tok', ...(opts.env ?? {}) }), opts);
+  const run = (
+    args: string[],
+    opts: Parameters<typeof runInProcess>[2] & { env?: Record<string, string> } = {},
+  ): Promise<CliRun> => runInProcess(args, env({ VAULT_TOKEN: 'root-tok', ...(opts.env ?? {}) }), opts);
   const only = (method: string, path: string): RecordedRequest => {
     const found = server.calls().filter((r) => r.method === method && r.path === path);
-    assert.equal(found.length, 1, `expected one ${method} ${path}, saw: ${server.requests.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+    assert.equal(
+      found.length,
+      1,
+      `expected one ${method} ${path}, saw: ${server.requests.map((r) => `${r.method} ${r.path}`).join(', ')}`,
+    );
     return found[0] as RecordedRequest;
   };
 
@@ -45,9 +51,38 @@ void describe('coffer commands (scripted server)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const unsealed = { type: 'shamir', initialized: true, sealed: false, t: 3, n: 5, progress: 0, nonce: '', version: '0.1.0', build_date: '2025-01-01T00:00:00Z', migration: false, cluster_name: 'c1', cluster_id: 'id1', recovery_seal: false, storage_type: 'file' };
-  const sealed = { ...unsealed, sealed: true, progress: 1, nonce: 'n-1', cluster_name: undefined, cluster_id: undefined };
-  const leader = { ha_enabled: false, is_self: false, active_time: '0001-01-01T00:00:00Z', leader_address: '', leader_cluster_address: '', performance_standby: false };
+  const unsealed = {
+    type: 'shamir',
+    initialized: true,
+    sealed: false,
+    t: 3,
+    n: 5,
+    progress: 0,
+    nonce: '',
+    version: '0.1.0',
+    build_date: '2025-01-01T00:00:00Z',
+    migration: false,
+    cluster_name: 'c1',
+    cluster_id: 'id1',
+    recovery_seal: false,
+    storage_type: 'file',
+  };
+  const sealed = {
+    ...unsealed,
+    sealed: true,
+    progress: 1,
+    nonce: 'n-1',
+    cluster_name: undefined,
+    cluster_id: undefined,
+  };
+  const leader = {
+    ha_enabled: false,
+    is_self: false,
+    active_time: '0001-01-01T00:00:00Z',
+    leader_address: '',
+    leader_cluster_address: '',
+    performance_standby: false,
+  };
 
   void describe('status', () => {
     void it('prints the seal table and exits 0 when unsealed', async () => {
@@ -64,7 +99,9 @@ void describe('coffer commands (scripted server)', () => {
     });
 
     void it('exits 2 when sealed and shows unseal progress; a sealed leader error is masked', async () => {
-      server.on('GET', 'sys/seal-status', { body: sealed }).on('GET', 'sys/leader', { status: 503, body: { errors: ['Vault is sealed'] } });
+      server
+        .on('GET', 'sys/seal-status', { body: sealed })
+        .on('GET', 'sys/leader', { status: 503, body: { errors: ['Vault is sealed'] } });
       const r = await run(['status']);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stdout, /^Unseal Progress\s+1\/3$/m);
@@ -80,7 +117,9 @@ void describe('coffer commands (scripted server)', () => {
     });
 
     void it('prints JSON with the seal and HA fields, and -field', async () => {
-      server.on('GET', 'sys/seal-status', { body: unsealed }).on('GET', 'sys/leader', { body: { ...leader, ha_enabled: true, is_self: true } });
+      server
+        .on('GET', 'sys/seal-status', { body: unsealed })
+        .on('GET', 'sys/leader', { body: { ...leader, ha_enabled: true, is_self: true } });
       const r = await run(['status', '-format=json']);
       const json = JSON.parse(r.stdout) as Record<string, unknown>;
       assert.equal(json.sealed, false);
@@ -95,7 +134,9 @@ void describe('coffer commands (scripted server)', () => {
     const initAnswer = { keys: ['aa', 'bb'], keys_base64: ['qg==', 'uw=='], root_token: 'hvs.root' };
 
     void it('init sends 5/3 by default and prints the keys and root token', async () => {
-      server.on('GET', 'sys/seal-status', { body: { ...sealed, initialized: false } }).on('PUT', 'sys/init', { body: initAnswer });
+      server
+        .on('GET', 'sys/seal-status', { body: { ...sealed, initialized: false } })
+        .on('PUT', 'sys/init', { body: initAnswer });
       const r = await run(['operator', 'init']);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(only('PUT', 'sys/init').body, { secret_shares: 5, secret_threshold: 3 });
@@ -105,7 +146,9 @@ void describe('coffer commands (scripted server)', () => {
     });
 
     void it('init honours -key-shares/-key-threshold (and -n/-t) and prints JSON', async () => {
-      server.on('GET', 'sys/seal-status', { body: { ...sealed, initialized: false } }).on('PUT', 'sys/init', { body: initAnswer });
+      server
+        .on('GET', 'sys/seal-status', { body: { ...sealed, initialized: false } })
+        .on('PUT', 'sys/init', { body: initAnswer });
       const r = await run(['operator', 'init', '-key-shares', '2', '-t=1', '-format=json']);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(only('PUT', 'sys/init').body, { secret_shares: 2, secret_threshold: 1 });
@@ -127,14 +170,18 @@ void describe('coffer commands (scripted server)', () => {
     });
 
     void it('init reports a server refusal with exit 2', async () => {
-      server.on('GET', 'sys/seal-status', { body: unsealed }).on('PUT', 'sys/init', { status: 400, body: { errors: ['Vault is already initialized'] } });
+      server
+        .on('GET', 'sys/seal-status', { body: unsealed })
+        .on('PUT', 'sys/init', { status: 400, body: { errors: ['Vault is already initialized'] } });
       const r = await run(['operator', 'init']);
       assert.equal(r.code, 2);
       assert.match(r.stderr, /^Error initializing: .*Code: 400\. Errors: \* Vault is already initialized/);
     });
 
     void it('unseal takes the key as argument, from stdin ("-"), or from a hidden prompt', async () => {
-      server.on('PUT', 'sys/unseal', { body: sealed }).on('GET', 'sys/leader', { status: 503, body: { errors: ['Vault is sealed'] } });
+      server
+        .on('PUT', 'sys/unseal', { body: sealed })
+        .on('GET', 'sys/leader', { status: 503, body: { errors: ['Vault is sealed'] } });
       const a = await run(['operator', 'unseal', 'key-one']);
       assert.equal(a.code, 0, a.stderr);
       assert.match(a.stdout, /^Unseal Progress\s+1\/3$/m);
@@ -143,12 +190,17 @@ void describe('coffer commands (scripted server)', () => {
       const c = await run(['operator', 'unseal'], { promptAnswers: ['key-three'], stdinIsTTY: true });
       assert.equal(c.code, 0, c.stderr);
       assert.deepEqual(c.io.prompts, ['Unseal Key (will be hidden): ']);
-      const bodies = server.calls().filter((q) => q.path === 'sys/unseal').map((q) => q.body);
+      const bodies = server
+        .calls()
+        .filter((q) => q.path === 'sys/unseal')
+        .map((q) => q.body);
       assert.deepEqual(bodies, [{ key: 'key-one' }, { key: 'key-two' }, { key: 'key-three' }]);
     });
 
     void it('unseal -reset sends reset, and -non-interactive refuses to prompt', async () => {
-      server.on('PUT', 'sys/unseal', { body: { ...sealed, progress: 0 } }).on('GET', 'sys/leader', { status: 503, body: { errors: ['Vault is sealed'] } });
+      server
+        .on('PUT', 'sys/unseal', { body: { ...sealed, progress: 0 } })
+        .on('GET', 'sys/leader', { status: 503, body: { errors: ['Vault is sealed'] } });
       const r = await run(['operator', 'unseal', '-reset']);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(only('PUT', 'sys/unseal').body, { reset: true });
@@ -165,7 +217,9 @@ void describe('coffer commands (scripted server)', () => {
 
     void it('seal, rotate and key-status', async () => {
       server.on('PUT', 'sys/seal', {}).on('PUT', 'sys/rotate', {});
-      server.on('GET', 'sys/key-status', { body: envelope({ term: 2, install_time: '2025-03-04T05:06:07.123Z', encryptions: 9 }) });
+      server.on('GET', 'sys/key-status', {
+        body: envelope({ term: 2, install_time: '2025-03-04T05:06:07.123Z', encryptions: 9 }),
+      });
       const s = await run(['operator', 'seal']);
       assert.equal(s.code, 0);
       assert.match(s.stdout, /sealed/);
@@ -175,19 +229,32 @@ void describe('coffer commands (scripted server)', () => {
       assert.match(rot.stdout, /^Install Time\s+04 Mar 25 05:06 UTC$/m);
       assert.match(rot.stdout, /^Encryption Count\s+9$/m);
       const ks = await run(['operator', 'key-status', '-format=json']);
-      assert.deepEqual(JSON.parse(ks.stdout), { term: 2, install_time: '2025-03-04T05:06:07.123Z', encryptions: 9 });
+      assert.deepEqual(JSON.parse(ks.stdout), {
+        term: 2,
+        install_time: '2025-03-04T05:06:07.123Z',
+        encryptions: 9,
+      });
     });
   });
 
   void describe('kv on a v2 mount', () => {
-    const written = envelope({ created_time: '2025-01-01T00:00:00Z', custom_metadata: null, deletion_time: '', destroyed: false, version: 1 });
+    const written = envelope({
+      created_time: '2025-01-01T00:00:00Z',
+      custom_metadata: null,
+      deletion_time: '',
+      destroyed: false,
+      version: 1,
+    });
 
     void it('put sends {data, options} to <mount>/data/<key> after the preflight and prints the metadata', async () => {
       server.on('PUT', 'secret/data/app/db', { body: written });
       const r = await run(['kv', 'put', 'secret/app/db', 'user=admin', 'pass=s3cr3t']);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(server.requests[0]?.path, 'sys/internal/ui/mounts/secret/app/db');
-      assert.deepEqual(only('PUT', 'secret/data/app/db').body, { data: { user: 'admin', pass: 's3cr3t' }, options: {} });
+      assert.deepEqual(only('PUT', 'secret/data/app/db').body, {
+        data: { user: 'admin', pass: 's3cr3t' },
+        options: {},
+      });
       assert.equal(
         r.stdout,
         [
@@ -229,16 +296,28 @@ void describe('coffer commands (scripted server)', () => {
     });
 
     void it('put reports a CAS mismatch with exit 2 and one line', async () => {
-      server.on('PUT', 'secret/data/c', { status: 400, body: { errors: ['check-and-set parameter did not match the current version'] } });
+      server.on('PUT', 'secret/data/c', {
+        status: 400,
+        body: { errors: ['check-and-set parameter did not match the current version'] },
+      });
       const r = await run(['kv', 'put', '-cas=1', 'secret/c', 'a=b']);
       assert.equal(r.code, 2);
       assert.equal(r.stderr.split('\n').length, 2);
-      assert.match(r.stderr, /^Error writing data to secret\/data\/c: .*check-and-set parameter did not match/);
+      assert.match(
+        r.stderr,
+        /^Error writing data to secret\/data\/c: .*check-and-set parameter did not match/,
+      );
     });
 
     const readAnswer = envelope({
       data: { password: 'hunter2', user: 'bob' },
-      metadata: { created_time: '2025-01-01T00:00:00Z', custom_metadata: null, deletion_time: '', destroyed: false, version: 2 },
+      metadata: {
+        created_time: '2025-01-01T00:00:00Z',
+        custom_metadata: null,
+        deletion_time: '',
+        destroyed: false,
+        version: 2,
+      },
     });
 
     void it('get prints path, metadata and data sections', async () => {
@@ -298,7 +377,16 @@ void describe('coffer commands (scripted server)', () => {
     void it('get of a deleted version shows its metadata but no data', async () => {
       server.on('GET', 'secret/data/gone', {
         status: 404,
-        body: envelope({ data: null, metadata: { created_time: 't', custom_metadata: null, deletion_time: 't2', destroyed: false, version: 1 } }),
+        body: envelope({
+          data: null,
+          metadata: {
+            created_time: 't',
+            custom_metadata: null,
+            deletion_time: 't2',
+            destroyed: false,
+            version: 1,
+          },
+        }),
       });
       const r = await run(['kv', 'get', 'secret/gone']);
       assert.equal(r.code, 0, r.stderr);
@@ -352,7 +440,9 @@ void describe('coffer commands (scripted server)', () => {
 
     void it('patch falls back to read-then-write with cas when PATCH is refused with 405', async () => {
       server.on('PATCH', 'secret/data/p', { status: 405, body: { errors: ['unsupported operation'] } });
-      server.on('GET', 'secret/data/p', { body: envelope({ data: { a: '1', b: '1' }, metadata: { version: 4 } }) });
+      server.on('GET', 'secret/data/p', {
+        body: envelope({ data: { a: '1', b: '1' }, metadata: { version: 4 } }),
+      });
       server.on('PUT', 'secret/data/p', { body: written });
       const r = await run(['kv', 'patch', 'secret/p', 'b=2']);
       assert.equal(r.code, 0, r.stderr);
@@ -370,7 +460,10 @@ void describe('coffer commands (scripted server)', () => {
           max_versions: 0,
           oldest_version: 1,
           updated_time: 't1',
-          versions: { '1': { created_time: 't0', deletion_time: '', destroyed: false }, '2': { created_time: 't1', deletion_time: '', destroyed: false } },
+          versions: {
+            '1': { created_time: 't0', deletion_time: '', destroyed: false },
+            '2': { created_time: 't1', deletion_time: '', destroyed: false },
+          },
         }),
       });
       server.on('PUT', 'secret/metadata/m', {}).on('DELETE', 'secret/metadata/m', {});
@@ -381,9 +474,23 @@ void describe('coffer commands (scripted server)', () => {
       assert.match(g.stdout, /^=+ Version 1 =+$/m);
       assert.match(g.stdout, /^=+ Version 2 =+$/m);
       assert.doesNotMatch(g.stdout, /^versions/m);
-      const p = await run(['kv', 'metadata', 'put', '-max-versions=5', '-cas-required', '-delete-version-after=1h', '-custom-metadata=a=b', 'secret/m']);
+      const p = await run([
+        'kv',
+        'metadata',
+        'put',
+        '-max-versions=5',
+        '-cas-required',
+        '-delete-version-after=1h',
+        '-custom-metadata=a=b',
+        'secret/m',
+      ]);
       assert.equal(p.code, 0, p.stderr);
-      assert.deepEqual(only('PUT', 'secret/metadata/m').body, { max_versions: 5, cas_required: true, delete_version_after: '1h0m0s', custom_metadata: { a: 'b' } });
+      assert.deepEqual(only('PUT', 'secret/metadata/m').body, {
+        max_versions: 5,
+        cas_required: true,
+        delete_version_after: '1h0m0s',
+        custom_metadata: { a: 'b' },
+      });
       const d = await run(['kv', 'metadata', 'delete', 'secret/m']);
       assert.equal(d.code, 0, d.stderr);
       only('DELETE', 'secret/metadata/m');
@@ -430,7 +537,9 @@ void describe('coffer commands (scripted server)', () => {
       assert.equal(w.code, 0, w.stderr);
       assert.equal(w.stdout, 'Success! Uploaded policy: ops\n');
       assert.match(w.stderr, /converted from "OPS" to "ops"/);
-      assert.deepEqual(only('PUT', 'sys/policies/acl/ops').body, { policy: 'path "secret/*" { capabilities = ["read"] }\n' });
+      assert.deepEqual(only('PUT', 'sys/policies/acl/ops').body, {
+        policy: 'path "secret/*" { capabilities = ["read"] }\n',
+      });
       server.on('PUT', 'sys/policies/acl/dev', {});
       const s = await run(['policy', 'write', 'dev', '-'], { stdin: 'path "x" {}' });
       assert.equal(s.code, 0, s.stderr);
@@ -460,14 +569,38 @@ void describe('coffer commands (scripted server)', () => {
 
   void describe('token', () => {
     const created = envelope(null, {
-      auth: { client_token: 'hvs.child', accessor: 'acc-1', policies: ['a', 'b', 'c', 'default'], token_policies: ['a', 'b', 'c', 'default'], metadata: { k: 'v' }, lease_duration: 3600, renewable: false, entity_id: '', token_type: 'service', orphan: true },
+      auth: {
+        client_token: 'hvs.child',
+        accessor: 'acc-1',
+        policies: ['a', 'b', 'c', 'default'],
+        token_policies: ['a', 'b', 'c', 'default'],
+        metadata: { k: 'v' },
+        lease_duration: 3600,
+        renewable: false,
+        entity_id: '',
+        token_type: 'service',
+        orphan: true,
+      },
     });
 
-    void it('create maps Vault\'s flags onto the request body', async () => {
-      server.on('POST', 'auth/token/create', { body: created }).on('PUT', 'auth/token/create', { body: created });
+    void it("create maps Vault's flags onto the request body", async () => {
+      server
+        .on('POST', 'auth/token/create', { body: created })
+        .on('PUT', 'auth/token/create', { body: created });
       const r = await run([
-        'token', 'create', '-policy=a', '-policy', 'b,c', '-ttl=1h', '-explicit-max-ttl=2h', '-metadata=k=v',
-        '-orphan', '-use-limit=3', '-renewable=false', '-display-name=ci', '-no-default-policy',
+        'token',
+        'create',
+        '-policy=a',
+        '-policy',
+        'b,c',
+        '-ttl=1h',
+        '-explicit-max-ttl=2h',
+        '-metadata=k=v',
+        '-orphan',
+        '-use-limit=3',
+        '-renewable=false',
+        '-display-name=ci',
+        '-no-default-policy',
       ]);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(only('PUT', 'auth/token/create').body, {
@@ -496,8 +629,19 @@ void describe('coffer commands (scripted server)', () => {
     });
 
     void it('lookup uses lookup-self, lookup or lookup-accessor', async () => {
-      const data = envelope({ id: 'hvs.x', accessor: 'acc', policies: ['default'], ttl: 60, creation_ttl: 3600, meta: null, expire_time: null });
-      server.on('GET', 'auth/token/lookup-self', { body: data }).on('PUT', 'auth/token/lookup', { body: data }).on('PUT', 'auth/token/lookup-accessor', { body: data });
+      const data = envelope({
+        id: 'hvs.x',
+        accessor: 'acc',
+        policies: ['default'],
+        ttl: 60,
+        creation_ttl: 3600,
+        meta: null,
+        expire_time: null,
+      });
+      server
+        .on('GET', 'auth/token/lookup-self', { body: data })
+        .on('PUT', 'auth/token/lookup', { body: data })
+        .on('PUT', 'auth/token/lookup-accessor', { body: data });
       const self = await run(['token', 'lookup']);
       assert.equal(self.code, 0, self.stderr);
       assert.match(self.stdout, /^creation_ttl\s+1h$/m);
@@ -512,10 +656,20 @@ void describe('coffer commands (scripted server)', () => {
     });
 
     void it('renew, revoke (tree, self, orphan, accessor) and capabilities', async () => {
-      server.on('PUT', 'auth/token/renew-self', { body: created }).on('PUT', 'auth/token/renew', { body: created });
-      server.on('PUT', 'auth/token/revoke', {}).on('PUT', 'auth/token/revoke-self', {}).on('PUT', 'auth/token/revoke-orphan', {}).on('PUT', 'auth/token/revoke-accessor', {});
-      server.on('POST', 'sys/capabilities-self', { body: envelope({ 'secret/x': ['update', 'read'], capabilities: ['update', 'read'] }) });
-      server.on('POST', 'sys/capabilities', { body: envelope({ 'secret/x': ['deny'], capabilities: ['deny'] }) });
+      server
+        .on('PUT', 'auth/token/renew-self', { body: created })
+        .on('PUT', 'auth/token/renew', { body: created });
+      server
+        .on('PUT', 'auth/token/revoke', {})
+        .on('PUT', 'auth/token/revoke-self', {})
+        .on('PUT', 'auth/token/revoke-orphan', {})
+        .on('PUT', 'auth/token/revoke-accessor', {});
+      server.on('POST', 'sys/capabilities-self', {
+        body: envelope({ 'secret/x': ['update', 'read'], capabilities: ['update', 'read'] }),
+      });
+      server.on('POST', 'sys/capabilities', {
+        body: envelope({ 'secret/x': ['deny'], capabilities: ['deny'] }),
+      });
       assert.equal((await run(['token', 'renew', '-increment=30m'])).code, 0);
       assert.deepEqual(only('PUT', 'auth/token/renew-self').body, { increment: 1800 });
       assert.equal((await run(['token', 'renew', '-i', '60', 'hvs.t'])).code, 0);
@@ -541,10 +695,21 @@ void describe('coffer commands (scripted server)', () => {
   });
 
   void describe('login and the token helper', () => {
-    const self = envelope({ id: 'hvs.login', accessor: 'acc-l', policies: ['default', 'dev'], ttl: 2764800, renewable: true, meta: { who: 'me' } });
+    const self = envelope({
+      id: 'hvs.login',
+      accessor: 'acc-l',
+      policies: ['default', 'dev'],
+      ttl: 2764800,
+      renewable: true,
+      meta: { who: 'me' },
+    });
 
     void it('checks the token with lookup-self, stores it, and later commands use it', async () => {
-      server.on('GET', 'auth/token/lookup-self', (req) => (req.headers['x-vault-token'] === 'hvs.login' ? { body: self } : { status: 403, body: { errors: ['permission denied'] } }));
+      server.on('GET', 'auth/token/lookup-self', (req) =>
+        req.headers['x-vault-token'] === 'hvs.login'
+          ? { body: self }
+          : { status: 403, body: { errors: ['permission denied'] } },
+      );
       const r = await runInProcess(['login', 'hvs.login'], env());
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /Success! You are now authenticated/);
@@ -558,11 +723,18 @@ void describe('coffer commands (scripted server)', () => {
     });
 
     void it('reads the token from stdin with "-" or a hidden prompt; a bad token exits 2 and stores nothing', async () => {
-      server.on('GET', 'auth/token/lookup-self', (req) => (req.headers['x-vault-token'] === 'hvs.login' ? { body: self } : { status: 403, body: { errors: ['permission denied'] } }));
+      server.on('GET', 'auth/token/lookup-self', (req) =>
+        req.headers['x-vault-token'] === 'hvs.login'
+          ? { body: self }
+          : { status: 403, body: { errors: ['permission denied'] } },
+      );
       const a = await runInProcess(['login', '-'], env(), { stdin: 'hvs.login\n' });
       assert.equal(a.code, 0, a.stderr);
       await rm(tokenFile);
-      const b = await runInProcess(['login', '-no-print'], env(), { promptAnswers: ['hvs.login'], stdinIsTTY: true });
+      const b = await runInProcess(['login', '-no-print'], env(), {
+        promptAnswers: ['hvs.login'],
+        stdinIsTTY: true,
+      });
       assert.equal(b.code, 0, b.stderr);
       assert.deepEqual(b.io.prompts, ['Token (will be hidden): ']);
       assert.equal(b.stdout, '');
@@ -585,7 +757,19 @@ void describe('coffer commands (scripted server)', () => {
     });
 
     void it('userpass login posts the password and stores the client token', async () => {
-      server.on('PUT', 'auth/userpass/login/alice', { body: envelope(null, { auth: { client_token: 'hvs.up', accessor: 'a', policies: ['default'], token_policies: ['default'], metadata: { username: 'alice' }, lease_duration: 60, renewable: true } }) });
+      server.on('PUT', 'auth/userpass/login/alice', {
+        body: envelope(null, {
+          auth: {
+            client_token: 'hvs.up',
+            accessor: 'a',
+            policies: ['default'],
+            token_policies: ['default'],
+            metadata: { username: 'alice' },
+            lease_duration: 60,
+            renewable: true,
+          },
+        }),
+      });
       const r = await runInProcess(['login', '-method=userpass', 'username=alice', 'password=pw'], env());
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(only('PUT', 'auth/userpass/login/alice').body, { password: 'pw' });
@@ -595,14 +779,38 @@ void describe('coffer commands (scripted server)', () => {
 
   void describe('secrets', () => {
     void it('enable, list, tune and disable', async () => {
-      server.on('POST', 'sys/mounts/kv2/', {}).on('DELETE', 'sys/mounts/kv2/', {}).on('POST', 'sys/mounts/kv2/tune', {});
+      server
+        .on('POST', 'sys/mounts/kv2/', {})
+        .on('DELETE', 'sys/mounts/kv2/', {})
+        .on('POST', 'sys/mounts/kv2/tune', {});
       const e = await run(['secrets', 'enable', '-path=kv2', '-version=2', '-description=team kv', 'kv']);
       assert.equal(e.code, 0, e.stderr);
       assert.equal(e.stdout, 'Success! Enabled the kv secrets engine at: kv2/\n');
-      assert.deepEqual(only('POST', 'sys/mounts/kv2/').body, { type: 'kv', description: 'team kv', config: {}, options: { version: '2' } });
+      assert.deepEqual(only('POST', 'sys/mounts/kv2/').body, {
+        type: 'kv',
+        description: 'team kv',
+        config: {},
+        options: { version: '2' },
+      });
       const mounts = {
-        'secret/': { type: 'kv', description: 'key/value secret storage', accessor: 'kv_1', config: { default_lease_ttl: 0, max_lease_ttl: 0 }, options: { version: '2' }, local: false, seal_wrap: false },
-        'cubbyhole/': { type: 'cubbyhole', description: 'per-token private secret storage', accessor: 'cubbyhole_1', config: { default_lease_ttl: 0, max_lease_ttl: 0 }, options: null, local: true, seal_wrap: false },
+        'secret/': {
+          type: 'kv',
+          description: 'key/value secret storage',
+          accessor: 'kv_1',
+          config: { default_lease_ttl: 0, max_lease_ttl: 0 },
+          options: { version: '2' },
+          local: false,
+          seal_wrap: false,
+        },
+        'cubbyhole/': {
+          type: 'cubbyhole',
+          description: 'per-token private secret storage',
+          accessor: 'cubbyhole_1',
+          config: { default_lease_ttl: 0, max_lease_ttl: 0 },
+          options: null,
+          local: true,
+          seal_wrap: false,
+        },
       };
       server.on('GET', 'sys/mounts', { body: { ...mounts, ...envelope(mounts) } });
       const l = await run(['secrets', 'list']);
@@ -617,12 +825,18 @@ void describe('coffer commands (scripted server)', () => {
         ].join('\n'),
       );
       const d = await run(['secrets', 'list', '-detailed']);
-      assert.match(d.stdout, /^secret\/\s+kv\s+kv_1\s+system\s+system\s+false\s+replicated\s+false\s+false\s+map\[version:2\]/m);
+      assert.match(
+        d.stdout,
+        /^secret\/\s+kv\s+kv_1\s+system\s+system\s+false\s+replicated\s+false\s+false\s+map\[version:2\]/m,
+      );
       const j = await run(['secrets', 'list', '-format=json']);
       assert.deepEqual(Object.keys(JSON.parse(j.stdout) as object), ['cubbyhole/', 'secret/']);
       const t = await run(['secrets', 'tune', '-default-lease-ttl=1h', '-max-lease-ttl=24h', 'kv2']);
       assert.equal(t.code, 0, t.stderr);
-      assert.deepEqual(only('POST', 'sys/mounts/kv2/tune').body, { default_lease_ttl: '1h0m0s', max_lease_ttl: '24h0m0s' });
+      assert.deepEqual(only('POST', 'sys/mounts/kv2/tune').body, {
+        default_lease_ttl: '1h0m0s',
+        max_lease_ttl: '24h0m0s',
+      });
       const x = await run(['secrets', 'disable', 'kv2/']);
       assert.equal(x.stdout, 'Success! Disabled the secrets engine (if it existed) at: kv2/\n');
     });
@@ -638,7 +852,9 @@ void describe('coffer commands (scripted server)', () => {
       assert.equal((await run(['write', 'cubbyhole/x'])).code, 1);
       const f = await run(['write', '-f', 'cubbyhole/x']);
       assert.equal(f.stdout, 'Success! Data written to: cubbyhole/x\n');
-      server.on('GET', 'sys/mounts/secret/tune', { body: envelope({ default_lease_ttl: 2764800, description: 'd' }) });
+      server.on('GET', 'sys/mounts/secret/tune', {
+        body: envelope({ default_lease_ttl: 2764800, description: 'd' }),
+      });
       const r = await run(['read', 'sys/mounts/secret/tune', 'a=1', 'a=2']);
       assert.match(r.stdout, /^default_lease_ttl\s+768h$/m);
       assert.deepEqual(only('GET', 'sys/mounts/secret/tune').query.getAll('a'), ['1', '2']);
@@ -650,7 +866,10 @@ void describe('coffer commands (scripted server)', () => {
       server.on('PATCH', 'cubbyhole/x', {});
       assert.equal((await run(['patch', 'cubbyhole/x', 'a=1'])).code, 0);
       server.on('DELETE', 'cubbyhole/x', {});
-      assert.equal((await run(['delete', 'cubbyhole/x'])).stdout, 'Success! Data deleted (if it existed) at: cubbyhole/x\n');
+      assert.equal(
+        (await run(['delete', 'cubbyhole/x'])).stdout,
+        'Success! Data deleted (if it existed) at: cubbyhole/x\n',
+      );
       const nf = await run(['read', 'cubbyhole/none']);
       assert.equal(nf.code, 2);
       assert.equal(nf.stderr, 'No value found at cubbyhole/none\n');
@@ -659,16 +878,30 @@ void describe('coffer commands (scripted server)', () => {
 
   void describe('errors and argument handling', () => {
     void it('permission denied: exit 2, one line on stderr, no stack', async () => {
-      server.on('PUT', 'secret/data/locked', { status: 403, body: { errors: ['1 error occurred:\n\t* permission denied\n\n'] } });
+      server.on('PUT', 'secret/data/locked', {
+        status: 403,
+        body: { errors: ['1 error occurred:\n\t* permission denied\n\n'] },
+      });
       const r = await run(['kv', 'put', 'secret/locked', 'a=b']);
       assert.equal(r.code, 2);
       assert.equal(r.stderr.trimEnd().split('\n').length, 1);
-      assert.match(r.stderr, /^Error writing data to secret\/data\/locked: .*Code: 403\. Errors: .*permission denied/);
+      assert.match(
+        r.stderr,
+        /^Error writing data to secret\/data\/locked: .*Code: 403\. Errors: .*permission denied/,
+      );
       assert.doesNotMatch(r.stderr, /\bat .*\.ts:\d+/);
     });
 
     void it('usage errors exit 1 without contacting the server', async () => {
-      for (const args of [['kv', 'get'], ['kv', 'get', 'a', 'b'], ['kv', 'get', '-nope', 'a'], ['token', 'create', '-ttl=soon'], ['status', '-format=xml'], ['bogus'], ['kv']]) {
+      for (const args of [
+        ['kv', 'get'],
+        ['kv', 'get', 'a', 'b'],
+        ['kv', 'get', '-nope', 'a'],
+        ['token', 'create', '-ttl=soon'],
+        ['status', '-format=xml'],
+        ['bogus'],
+        ['kv'],
+      ]) {
         const r = await run(args);
         assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
         assert.notEqual(r.stderr, '');
@@ -703,13 +936,19 @@ void describe('coffer commands (scripted server)', () => {
       server.on('GET', 'sys/policies/acl/', { body: envelope({ keys: ['default'] }) });
       const y = await runInProcess(['policy', 'list'], env({ VAULT_FORMAT: 'yaml', VAULT_TOKEN: 't' }));
       assert.equal(y.stdout, '- default\n');
-      const j = await runInProcess(['policy', 'list', '-format=json'], env({ VAULT_FORMAT: 'yaml', VAULT_TOKEN: 't' }));
+      const j = await runInProcess(
+        ['policy', 'list', '-format=json'],
+        env({ VAULT_FORMAT: 'yaml', VAULT_TOKEN: 't' }),
+      );
       assert.deepEqual(JSON.parse(j.stdout), ['default']);
     });
 
     void it('-address overrides the environment', async () => {
       server.on('GET', 'sys/seal-status', { body: unsealed }).on('GET', 'sys/leader', { body: leader });
-      const r = await runInProcess(['status', `-address=${server.address}`], env({ COFFER_ADDR: 'http://127.0.0.1:1' }));
+      const r = await runInProcess(
+        ['status', `-address=${server.address}`],
+        env({ COFFER_ADDR: 'http://127.0.0.1:1' }),
+      );
       assert.equal(r.code, 0, r.stderr);
     });
 

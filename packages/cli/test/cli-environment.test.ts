@@ -72,7 +72,10 @@ void describe('readCliEnvironment', () => {
 
   void it('rejects unparsable values as usage errors', () => {
     const usage = (vars: Record<string, string>): void => {
-      assert.throws(() => readCliEnvironment(vars), (e: unknown) => e instanceof CliError && e.exitCode === 1);
+      assert.throws(
+        () => readCliEnvironment(vars),
+        (e: unknown) => e instanceof CliError && e.exitCode === 1,
+      );
     };
     usage({ VAULT_SKIP_VERIFY: 'maybe' });
     usage({ VAULT_MAX_RETRIES: 'x' });

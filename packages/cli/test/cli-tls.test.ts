@@ -24,8 +24,28 @@ void describe('coffer over HTTPS', () => {
     server = createServer({ cert: certs.certPem, key: certs.keyPem }, (req, res) => {
       seen.push(`${req.method ?? ''} ${req.url ?? ''} ${req.headers['x-vault-request'] ?? ''}`);
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      if (req.url === '/v1/sys/leader') res.end(JSON.stringify({ ha_enabled: false, is_self: false, leader_address: '', leader_cluster_address: '' }));
-      else res.end(JSON.stringify({ type: 'shamir', initialized: true, sealed: false, t: 1, n: 1, progress: 0, nonce: '', version: 'v' }));
+      if (req.url === '/v1/sys/leader')
+        res.end(
+          JSON.stringify({
+            ha_enabled: false,
+            is_self: false,
+            leader_address: '',
+            leader_cluster_address: '',
+          }),
+        );
+      else
+        res.end(
+          JSON.stringify({
+            type: 'shamir',
+            initialized: true,
+            sealed: false,
+            t: 1,
+            n: 1,
+            progress: 0,
+            nonce: '',
+            version: 'v',
+          }),
+        );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     address = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -37,7 +57,12 @@ void describe('coffer over HTTPS', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const env = (extra: Record<string, string>): Record<string, string> => ({ HOME: dir, VAULT_MAX_RETRIES: '0', COFFER_ADDR: address, ...extra });
+  const env = (extra: Record<string, string>): Record<string, string> => ({
+    HOME: dir,
+    VAULT_MAX_RETRIES: '0',
+    COFFER_ADDR: address,
+    ...extra,
+  });
 
   void it('fails to verify an unknown CA (exit 1 for status, one line)', async () => {
     const r = await runInProcess(['status'], env({}));
@@ -48,7 +73,11 @@ void describe('coffer over HTTPS', () => {
 
   void it('trusts VAULT_CACERT / COFFER_CACERT and -ca-cert', async () => {
     assert.equal((await runInProcess(['status'], env({ VAULT_CACERT: caFile }))).code, 0);
-    assert.equal((await runInProcess(['status'], env({ COFFER_CACERT: caFile, VAULT_CACERT: join(dir, 'missing.pem') }))).code, 0);
+    assert.equal(
+      (await runInProcess(['status'], env({ COFFER_CACERT: caFile, VAULT_CACERT: join(dir, 'missing.pem') })))
+        .code,
+      0,
+    );
     assert.equal((await runInProcess(['status', `-ca-cert=${caFile}`], env({}))).code, 0);
     const missing = await runInProcess(['status'], env({ VAULT_CACERT: join(dir, 'missing.pem') }));
     assert.equal(missing.code, 1);
@@ -58,12 +87,26 @@ void describe('coffer over HTTPS', () => {
   void it('skips verification with VAULT_SKIP_VERIFY or -tls-skip-verify', async () => {
     assert.equal((await runInProcess(['status'], env({ VAULT_SKIP_VERIFY: 'true' }))).code, 0);
     assert.equal((await runInProcess(['status', '-tls-skip-verify'], env({}))).code, 0);
-    assert.equal((await runInProcess(['status', '-tls-skip-verify=false'], env({ VAULT_SKIP_VERIFY: 'true' }))).code, 1);
+    assert.equal(
+      (await runInProcess(['status', '-tls-skip-verify=false'], env({ VAULT_SKIP_VERIFY: 'true' }))).code,
+      1,
+    );
   });
 
   void it('checks the certificate against VAULT_TLS_SERVER_NAME', async () => {
-    assert.equal((await runInProcess(['status'], env({ VAULT_CACERT: caFile, VAULT_TLS_SERVER_NAME: 'coffer.test' }))).code, 0);
-    assert.equal((await runInProcess(['status'], env({ VAULT_CACERT: caFile, COFFER_TLS_SERVER_NAME: 'wrong.test' }))).code, 1);
-    assert.ok(seen.every((line) => line.endsWith(' true')), 'every request carries X-Vault-Request: true');
+    assert.equal(
+      (await runInProcess(['status'], env({ VAULT_CACERT: caFile, VAULT_TLS_SERVER_NAME: 'coffer.test' })))
+        .code,
+      0,
+    );
+    assert.equal(
+      (await runInProcess(['status'], env({ VAULT_CACERT: caFile, COFFER_TLS_SERVER_NAME: 'wrong.test' })))
+        .code,
+      1,
+    );
+    assert.ok(
+      seen.every((line) => line.endsWith(' true')),
+      'every request carries X-Vault-Request: true',
+    );
   });
 });

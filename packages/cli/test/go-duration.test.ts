@@ -25,7 +25,7 @@ void describe('durations', () => {
     assert.equal(goDurationString(-90), '-1m30s');
   });
 
-  void it('prints Vault\'s human form for tables', () => {
+  void it("prints Vault's human form for tables", () => {
     assert.equal(humanDuration(0), '0s');
     assert.equal(humanDuration(2764800), '768h');
     assert.equal(humanDuration(5400), '1h30m');

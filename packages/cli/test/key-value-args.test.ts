@@ -35,19 +35,34 @@ void describe('parseKeyValueArgs', () => {
 
   void it('reads K=- from stdin, and a lone "-" or "@file" as a JSON object', async () => {
     assert.deepEqual(await parseKeyValueArgs(['v=-'], async () => 'from-stdin'), { v: 'from-stdin' });
-    assert.deepEqual(await parseKeyValueArgs(['-', 'x=1'], async () => '{"a": {"b": true}}'), { a: { b: true }, x: '1' });
-    assert.deepEqual(await parseKeyValueArgs([`@${join(dir, 'data.json')}`], noStdin), { fromfile: 'yes', n: 3 });
+    assert.deepEqual(await parseKeyValueArgs(['-', 'x=1'], async () => '{"a": {"b": true}}'), {
+      a: { b: true },
+      x: '1',
+    });
+    assert.deepEqual(await parseKeyValueArgs([`@${join(dir, 'data.json')}`], noStdin), {
+      fromfile: 'yes',
+      n: 3,
+    });
   });
 
   void it('uses stdin once only', async () => {
-    await assert.rejects(parseKeyValueArgs(['a=-', 'b=-'], async () => 'x'), /stdin already consumed/);
+    await assert.rejects(
+      parseKeyValueArgs(['a=-', 'b=-'], async () => 'x'),
+      /stdin already consumed/,
+    );
   });
 
   void it('rejects words without "=", bad JSON and missing files as usage errors', async () => {
     const usage = (e: unknown): boolean => e instanceof CliError && e.exitCode === 1;
     await assert.rejects(parseKeyValueArgs(['novalue'], noStdin), usage);
-    await assert.rejects(parseKeyValueArgs(['-'], async () => '[1]'), usage);
-    await assert.rejects(parseKeyValueArgs(['-'], async () => '{nope'), usage);
+    await assert.rejects(
+      parseKeyValueArgs(['-'], async () => '[1]'),
+      usage,
+    );
+    await assert.rejects(
+      parseKeyValueArgs(['-'], async () => '{nope'),
+      usage,
+    );
     await assert.rejects(parseKeyValueArgs([`x=@${join(dir, 'missing')}`], noStdin), usage);
   });
 

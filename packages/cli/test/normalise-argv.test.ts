@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CliError, extractGlobalFlags, normaliseArgv, parseGoBool, parseGoInt, type FlagSpec } from '../src/index.js';
+import {
+  CliError,
+  extractGlobalFlags,
+  normaliseArgv,
+  parseGoBool,
+  parseGoInt,
+  type FlagSpec,
+} from '../src/index.js';
 
 const specs: FlagSpec[] = [
   { name: 'key-shares', kind: 'int', aliases: ['n'], description: '' },
@@ -67,7 +74,10 @@ void describe('normaliseArgv (Go flag rules)', () => {
 
   void it('rejects unknown flags, missing values and bad syntax as usage errors', () => {
     const usage = (args: string[], message: RegExp): void => {
-      assert.throws(() => normaliseArgv(args, specs), (err: unknown) => err instanceof CliError && err.exitCode === 1 && message.test(err.message));
+      assert.throws(
+        () => normaliseArgv(args, specs),
+        (err: unknown) => err instanceof CliError && err.exitCode === 1 && message.test(err.message),
+      );
     };
     usage(['-nope'], /flag provided but not defined: -nope/);
     usage(['-key-shares'], /flag needs an argument: -key-shares/);

@@ -4,7 +4,17 @@ import { CliError, CommandOutput, parseOutputFormat, parseSecret, type VaultSecr
 import { MemoryIo } from './helpers/memory-io.js';
 
 function secret(data: Record<string, unknown> | null, extra: Record<string, unknown> = {}): VaultSecret {
-  const s = parseSecret({ request_id: 'r1', lease_id: '', lease_duration: 0, renewable: false, data, warnings: null, auth: null, wrap_info: null, ...extra });
+  const s = parseSecret({
+    request_id: 'r1',
+    lease_id: '',
+    lease_duration: 0,
+    renewable: false,
+    data,
+    warnings: null,
+    auth: null,
+    wrap_info: null,
+    ...extra,
+  });
   assert.ok(s);
   return s;
 }
@@ -14,14 +24,20 @@ void describe('parseOutputFormat', () => {
     assert.equal(parseOutputFormat(undefined), 'table');
     assert.equal(parseOutputFormat('JSON'), 'json');
     assert.equal(parseOutputFormat('yml'), 'yaml');
-    assert.throws(() => parseOutputFormat('xml'), (e: unknown) => e instanceof CliError && e.exitCode === 1 && /Invalid output format: xml/.test(e.message));
+    assert.throws(
+      () => parseOutputFormat('xml'),
+      (e: unknown) =>
+        e instanceof CliError && e.exitCode === 1 && /Invalid output format: xml/.test(e.message),
+    );
   });
 });
 
 void describe('table output', () => {
   void it('prints a Key/Value table with sorted keys, Go %v values and n/a for empty cells', () => {
     const io = new MemoryIo();
-    new CommandOutput(io, 'table').secret(secret({ zeta: 'z', alpha: ['a', 'b'], meta: { y: 1, x: true }, none: null, empty: '' }));
+    new CommandOutput(io, 'table').secret(
+      secret({ zeta: 'z', alpha: ['a', 'b'], meta: { y: 1, x: true }, none: null, empty: '' }),
+    );
     assert.equal(
       io.stdout,
       [
@@ -39,7 +55,9 @@ void describe('table output', () => {
 
   void it('shows a lease as refresh_interval (no lease id) and humanises duration-like keys', () => {
     const io = new MemoryIo();
-    new CommandOutput(io, 'table').secret(secret({ ttl: 3600, creation_ttl: 2764800, foo: 'bar' }, { lease_duration: 2764800 }));
+    new CommandOutput(io, 'table').secret(
+      secret({ ttl: 3600, creation_ttl: 2764800, foo: 'bar' }, { lease_duration: 2764800 }),
+    );
     assert.equal(
       io.stdout,
       [
@@ -115,7 +133,19 @@ void describe('json and yaml output', () => {
     new CommandOutput(io, 'yaml').secret(secret({ keys: ['a', 'b'], name: 'n' }));
     assert.equal(
       io.stdout,
-      ['data:', '  keys:', '  - a', '  - b', '  name: n', 'lease_duration: 0', 'lease_id: ""', 'renewable: false', 'request_id: r1', 'warnings: null', ''].join('\n'),
+      [
+        'data:',
+        '  keys:',
+        '  - a',
+        '  - b',
+        '  name: n',
+        'lease_duration: 0',
+        'lease_id: ""',
+        'renewable: false',
+        'request_id: r1',
+        'warnings: null',
+        '',
+      ].join('\n'),
     );
   });
 });
@@ -135,7 +165,16 @@ void describe('-field', () => {
 
   void it('resolves token fields from the auth block and envelope fields from the envelope', () => {
     const io = new MemoryIo();
-    const s = secret(null, { auth: { client_token: 'hvs.t', accessor: 'a', policies: null, metadata: null, lease_duration: 60, renewable: true } });
+    const s = secret(null, {
+      auth: {
+        client_token: 'hvs.t',
+        accessor: 'a',
+        policies: null,
+        metadata: null,
+        lease_duration: 60,
+        renewable: true,
+      },
+    });
     new CommandOutput(io, 'table').field(s, 'token');
     assert.equal(io.stdout, 'hvs.t');
     const io2 = new MemoryIo();
@@ -156,7 +195,8 @@ void describe('-field', () => {
     const io = new MemoryIo();
     assert.throws(
       () => new CommandOutput(io, 'table').field(secret({ a: 1 }), 'nope'),
-      (e: unknown) => e instanceof CliError && e.exitCode === 1 && /Field "nope" not present in secret/.test(e.message),
+      (e: unknown) =>
+        e instanceof CliError && e.exitCode === 1 && /Field "nope" not present in secret/.test(e.message),
     );
   });
 });

@@ -38,7 +38,9 @@ void describe('formatPolicy', () => {
   });
 
   void it('prints nested objects and long lists on several lines', () => {
-    const caps = ['create', 'read', 'update', 'patch', 'delete', 'list', 'sudo'].map((c) => `"${c}"`).join(',');
+    const caps = ['create', 'read', 'update', 'patch', 'delete', 'list', 'sudo']
+      .map((c) => `"${c}"`)
+      .join(',');
     const source = `path "a/very/long/path/to/make/the/line/long/*" { capabilities = [${caps}]\nallowed_parameters = { "k" = [] } }`;
     const out = formatPolicy(parseHcl(source));
     assert.equal(
@@ -54,18 +56,23 @@ void describe('formatPolicy', () => {
         '',
       ].join('\n'),
     );
-    const longer = formatPolicy(parseHcl(`path "x" { capabilities = [${caps},"deny","recover","scan","subscribe"] }`));
+    const longer = formatPolicy(
+      parseHcl(`path "x" { capabilities = [${caps},"deny","recover","scan","subscribe"] }`),
+    );
     assert.match(longer, /capabilities = \[\n {4}"create",\n/);
     assert.match(longer, / {4}"subscribe",\n {2}\]\n\}\n$/);
   });
 
   void it('is stable: formatting formatted text changes nothing', () => {
-    const once = formatPolicy(parseHcl('path "a" {\ncapabilities = ["read"]\n}\npath "b" { capabilities = ["list"] }\n'));
+    const once = formatPolicy(
+      parseHcl('path "a" {\ncapabilities = ["read"]\n}\npath "b" { capabilities = ["list"] }\n'),
+    );
     assert.equal(formatPolicy(parseHcl(once)), once);
   });
 
   void it('turns JSON policies into HCL', () => {
-    const json = '{"path": {"secret/*": {"capabilities": ["read"], "allowed_parameters": {"ttl": []}}, "sys/x": {"capabilities": ["deny"]}}}';
+    const json =
+      '{"path": {"secret/*": {"capabilities": ["read"], "allowed_parameters": {"ttl": []}}, "sys/x": {"capabilities": ["deny"]}}}';
     assert.equal(
       formatPolicy(policyTreeFromJson(parseJson(json))),
       [
@@ -87,9 +94,18 @@ void describe('formatPolicy', () => {
 
   void it('validates keys and capabilities', () => {
     assert.deepEqual(validatePolicy(parseHcl('path "x" { capabilities = ["read", "sudo"] }')), []);
-    assert.match(validatePolicy(parseHcl('path "x" { capabilities = ["reed"] }')).join(), /invalid capability "reed"/);
-    assert.match(validatePolicy(parseHcl('paths "x" { capabilities = ["read"] }')).join(), /invalid key "paths"/);
-    assert.match(validatePolicy(parseHcl('path "x" { capability = ["read"] }')).join(), /invalid key "capability"/);
+    assert.match(
+      validatePolicy(parseHcl('path "x" { capabilities = ["reed"] }')).join(),
+      /invalid capability "reed"/,
+    );
+    assert.match(
+      validatePolicy(parseHcl('paths "x" { capabilities = ["read"] }')).join(),
+      /invalid key "paths"/,
+    );
+    assert.match(
+      validatePolicy(parseHcl('path "x" { capability = ["read"] }')).join(),
+      /invalid key "capability"/,
+    );
     assert.match(validatePolicy(parseHcl('path "x" { policy = "admin" }')).join(), /invalid policy value/);
     assert.deepEqual(validatePolicy(parseJson('{"path": {"secret/*": {"capabilities": ["read"]}}}')), []);
   });

@@ -33,7 +33,10 @@ const SMALL_ENTRIES: readonly SnapshotEntry[] = [
 ];
 
 /** Writes a snapshot of `entries` to `path` and returns its bytes' SHA-256. */
-async function buildSnapshot(path: string, entries: Iterable<SnapshotEntry> | AsyncIterable<SnapshotEntry>): Promise<string> {
+async function buildSnapshot(
+  path: string,
+  entries: Iterable<SnapshotEntry> | AsyncIterable<SnapshotEntry>,
+): Promise<string> {
   const result = await writeSnapshot(META, entries, createWriteStream(path));
   return result.sha256;
 }
@@ -44,7 +47,10 @@ function* bigEntries(totalBytes: number): Generator<SnapshotEntry> {
   const size = 64 * 1024;
   for (let i = 0; i * size < totalBytes; i++) {
     const start = (i * 4099) % (pool.length - size);
-    yield { key: `logical/big/${i.toString(16).padStart(8, '0')}`, value: pool.subarray(start, start + size) };
+    yield {
+      key: `logical/big/${i.toString(16).padStart(8, '0')}`,
+      value: pool.subarray(start, start + size),
+    };
   }
 }
 
@@ -73,7 +79,11 @@ function serveFile(file: string, opts: { chunkDelayMs?: number } = {}) {
 }
 
 /** A raw handler that reads the whole upload and answers 204; the bytes are kept in `into`. */
-function receiveUpload(into: { bytes: Buffer[]; contentType?: string | undefined; length?: string | undefined }) {
+function receiveUpload(into: {
+  bytes: Buffer[];
+  contentType?: string | undefined;
+  length?: string | undefined;
+}) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     into.contentType = req.headers['content-type'];
     into.length = req.headers['content-length'];
@@ -105,7 +115,11 @@ void describe('coffer operator raft (scripted server)', () => {
   ): Promise<CliRun> => runInProcess(args, env(opts.env ?? {}), opts);
   const only = (method: string, path: string, on: ScriptedServer = server): RecordedRequest => {
     const found = on.calls().filter((r) => r.method === method && r.path === path);
-    assert.equal(found.length, 1, `expected one ${method} ${path}, saw: ${on.requests.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+    assert.equal(
+      found.length,
+      1,
+      `expected one ${method} ${path}, saw: ${on.requests.map((r) => `${r.method} ${r.path}`).join(', ')}`,
+    );
     return found[0] as RecordedRequest;
   };
   /** Names in `d` (to check that no temporary file is left behind). */
@@ -137,9 +151,12 @@ void describe('coffer operator raft (scripted server)', () => {
       const caFile = join(dir, 'ca.pem');
       await writeFile(caFile, '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n');
       const r = await run([
-        'operator', 'raft', 'join',
+        'operator',
+        'raft',
+        'join',
         `-leader-ca-cert=@${caFile}`,
-        '-leader-client-cert', 'CERT-PEM',
+        '-leader-client-cert',
+        'CERT-PEM',
         '-leader-client-key=KEY-PEM',
         '-leader-tls-servername=leader.example',
         '-retry',
@@ -166,7 +183,11 @@ void describe('coffer operator raft (scripted server)', () => {
       server.on('POST', 'sys/storage/raft/join', { body: { joined: true } });
       const r = await run(['operator', 'raft', 'join', '-format=json', 'http://leader:8200']);
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(only('POST', 'sys/storage/raft/join').body, { leader_api_addr: 'http://leader:8200', retry: false, non_voter: false });
+      assert.deepEqual(only('POST', 'sys/storage/raft/join').body, {
+        leader_api_addr: 'http://leader:8200',
+        retry: false,
+        non_voter: false,
+      });
       assert.deepEqual(JSON.parse(r.stdout), { joined: true });
     });
 
@@ -189,9 +210,18 @@ void describe('coffer operator raft (scripted server)', () => {
     });
 
     void it('is a usage error (exit 1) for an unreadable @file or too many arguments, without contacting the server', async () => {
-      const missing = await run(['operator', 'raft', 'join', `-leader-ca-cert=@${join(dir, 'nope.pem')}`, 'http://l:8200']);
+      const missing = await run([
+        'operator',
+        'raft',
+        'join',
+        `-leader-ca-cert=@${join(dir, 'nope.pem')}`,
+        'http://l:8200',
+      ]);
       assert.equal(missing.code, 1);
-      assert.match(missing.stderr, /^Failed to parse leader CA certificate: error reading file .*nope\.pem: ENOENT\n$/);
+      assert.match(
+        missing.stderr,
+        /^Failed to parse leader CA certificate: error reading file .*nope\.pem: ENOENT\n$/,
+      );
       const many = await run(['operator', 'raft', 'join', 'a', 'b']);
       assert.equal(many.code, 1);
       assert.match(many.stderr, /Too many arguments \(expected 0-1, got 2\)/);
@@ -199,10 +229,16 @@ void describe('coffer operator raft (scripted server)', () => {
     });
 
     void it('reports a failed join with exit 2', async () => {
-      server.on('POST', 'sys/storage/raft/join', { status: 500, body: { errors: ['failed to join raft cluster: leader unreachable'] } });
+      server.on('POST', 'sys/storage/raft/join', {
+        status: 500,
+        body: { errors: ['failed to join raft cluster: leader unreachable'] },
+      });
       const r = await run(['operator', 'raft', 'join', 'http://l:8200']);
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /^Error joining the node to the Raft cluster: .*Code: 500\. Errors: \* failed to join raft cluster: leader unreachable/);
+      assert.match(
+        r.stderr,
+        /^Error joining the node to the Raft cluster: .*Code: 500\. Errors: \* failed to join raft cluster: leader unreachable/,
+      );
       assert.equal(r.stderr.split('\n').length, 2);
     });
   });
@@ -213,7 +249,13 @@ void describe('coffer operator raft (scripted server)', () => {
         index: 0,
         servers: [
           { node_id: 'node-1', address: '10.0.0.1:8201', leader: true, voter: true, protocol_version: '3' },
-          { node_id: 'node-22', address: '10.0.0.22:8201', leader: false, voter: true, protocol_version: '3' },
+          {
+            node_id: 'node-22',
+            address: '10.0.0.22:8201',
+            leader: false,
+            voter: true,
+            protocol_version: '3',
+          },
           { node_id: 'node-3', address: '10.0.0.3:8201', leader: false, voter: false, protocol_version: '3' },
         ],
       },
@@ -241,9 +283,15 @@ void describe('coffer operator raft (scripted server)', () => {
       server.on('GET', 'sys/storage/raft/configuration', { body: configuration });
       const r = await run(['operator', 'raft', 'list-peers', '-format=json']);
       assert.equal(r.code, 0, r.stderr);
-      const json = JSON.parse(r.stdout) as { request_id: string; data: { config: { servers: { node_id: string }[] } } };
+      const json = JSON.parse(r.stdout) as {
+        request_id: string;
+        data: { config: { servers: { node_id: string }[] } };
+      };
       assert.equal(json.request_id, 'req-1');
-      assert.deepEqual(json.data.config.servers.map((s) => s.node_id), ['node-1', 'node-22', 'node-3']);
+      assert.deepEqual(
+        json.data.config.servers.map((s) => s.node_id),
+        ['node-1', 'node-22', 'node-3'],
+      );
     });
 
     void it('exits 2 when there is no configuration, the answer has wrong types, or the server refuses', async () => {
@@ -255,8 +303,14 @@ void describe('coffer operator raft (scripted server)', () => {
       });
       const typed = await run(['operator', 'raft', 'list-peers']);
       assert.equal(typed.code, 2);
-      assert.match(typed.stderr, /^Error reading the raft cluster configuration: .*unexpected answer: data\.config\.servers\[0\]\.leader is not a boolean\n$/);
-      server.on('GET', 'sys/storage/raft/configuration', { status: 403, body: { errors: ['permission denied'] } });
+      assert.match(
+        typed.stderr,
+        /^Error reading the raft cluster configuration: .*unexpected answer: data\.config\.servers\[0\]\.leader is not a boolean\n$/,
+      );
+      server.on('GET', 'sys/storage/raft/configuration', {
+        status: 403,
+        body: { errors: ['permission denied'] },
+      });
       const denied = await run(['operator', 'raft', 'list-peers']);
       assert.equal(denied.code, 2);
       assert.match(denied.stderr, /Code: 403\. Errors: \* permission denied/);
@@ -283,7 +337,10 @@ void describe('coffer operator raft (scripted server)', () => {
       assert.equal(none.code, 1);
       assert.match(none.stderr, /Not enough arguments \(expected 1, got 0\)/);
       assert.equal(server.requests.length, 0);
-      server.on('POST', 'sys/storage/raft/remove-peer', { status: 400, body: { errors: ['no server id provided'] } });
+      server.on('POST', 'sys/storage/raft/remove-peer', {
+        status: 400,
+        body: { errors: ['no server id provided'] },
+      });
       const refused = await run(['operator', 'raft', 'remove-peer', 'x']);
       assert.equal(refused.code, 2);
       assert.match(refused.stderr, /^Error removing the peer from raft cluster: .*no server id provided\n$/);
@@ -292,14 +349,38 @@ void describe('coffer operator raft (scripted server)', () => {
 
   void describe('autopilot', () => {
     const server1 = {
-      id: 'node-1', name: 'node-1', address: '10.0.0.1:8201', node_status: 'alive', last_contact: '0s', last_term: 3,
-      last_index: 120, healthy: true, stable_since: '2025-01-01T00:00:00Z', status: 'leader', version: '0.1.0', node_type: 'voter',
+      id: 'node-1',
+      name: 'node-1',
+      address: '10.0.0.1:8201',
+      node_status: 'alive',
+      last_contact: '0s',
+      last_term: 3,
+      last_index: 120,
+      healthy: true,
+      stable_since: '2025-01-01T00:00:00Z',
+      status: 'leader',
+      version: '0.1.0',
+      node_type: 'voter',
     };
     const server2 = {
-      ...server1, id: 'node-2', name: 'node-2', address: '10.0.0.2:8201', last_contact: '516ms', last_index: 119, status: 'voter',
+      ...server1,
+      id: 'node-2',
+      name: 'node-2',
+      address: '10.0.0.2:8201',
+      last_contact: '516ms',
+      last_index: 119,
+      status: 'voter',
       meta: { zone: 'b', rack: '7' },
     };
-    const server3 = { ...server1, id: 'node-3', name: 'node-3', address: '10.0.0.3:8201', healthy: false, node_status: 'left', status: 'non-voter' };
+    const server3 = {
+      ...server1,
+      id: 'node-3',
+      name: 'node-3',
+      address: '10.0.0.3:8201',
+      healthy: false,
+      node_status: 'left',
+      status: 'non-voter',
+    };
     const state = {
       healthy: true,
       failure_tolerance: 1,
@@ -310,7 +391,7 @@ void describe('coffer operator raft (scripted server)', () => {
       servers: { 'node-3': server3, 'node-1': server1, 'node-2': server2 },
     };
 
-    void it('state prints Vault\'s layout, servers sorted by id', async () => {
+    void it("state prints Vault's layout, servers sorted by id", async () => {
       server.on('GET', 'sys/storage/raft/autopilot/state', { body: envelope(state) });
       const r = await run(['operator', 'raft', 'autopilot', 'state']);
       assert.equal(r.code, 0, r.stderr);
@@ -371,7 +452,10 @@ void describe('coffer operator raft (scripted server)', () => {
       assert.deepEqual(json.voters, ['node-1', 'node-2']);
       assert.equal(json.servers['node-2'].last_contact, '516ms');
       assert.equal(json.servers['node-1'].version, '0.1.0');
-      server.on('GET', 'sys/storage/raft/autopilot/state', { status: 403, body: { errors: ['permission denied'] } });
+      server.on('GET', 'sys/storage/raft/autopilot/state', {
+        status: 403,
+        body: { errors: ['permission denied'] },
+      });
       const denied = await run(['operator', 'raft', 'autopilot', 'state']);
       assert.equal(denied.code, 2);
       assert.match(denied.stderr, /^Error checking autopilot state: .*permission denied\n$/);
@@ -387,7 +471,7 @@ void describe('coffer operator raft (scripted server)', () => {
       disable_upgrade_migration: false,
     };
 
-    void it('get-config prints a Key/Value table in Vault\'s order, with Go durations', async () => {
+    void it("get-config prints a Key/Value table in Vault's order, with Go durations", async () => {
       server.on('GET', 'sys/storage/raft/autopilot/configuration', { body: envelope(config) });
       const r = await run(['operator', 'raft', 'autopilot', 'get-config']);
       assert.equal(r.code, 0, r.stderr);
@@ -408,14 +492,20 @@ void describe('coffer operator raft (scripted server)', () => {
       );
       const j = await run(['operator', 'raft', 'autopilot', 'get-config', '-format=json']);
       assert.equal(j.code, 0, j.stderr);
-      assert.equal(j.stdout, `${JSON.stringify(Object.fromEntries(Object.entries(config).sort(([a], [b]) => (a < b ? -1 : 1))), null, 2)}\n`);
+      assert.equal(
+        j.stdout,
+        `${JSON.stringify(Object.fromEntries(Object.entries(config).sort(([a], [b]) => (a < b ? -1 : 1))), null, 2)}\n`,
+      );
     });
 
     void it('get-config prints nothing for a 404 (no autopilot) and exits 2 on a server error', async () => {
       const none = await run(['operator', 'raft', 'autopilot', 'get-config']);
       assert.equal(none.code, 0, none.stderr);
       assert.equal(none.stdout, '');
-      server.on('GET', 'sys/storage/raft/autopilot/configuration', { status: 400, body: { errors: ['bad'] } });
+      server.on('GET', 'sys/storage/raft/autopilot/configuration', {
+        status: 400,
+        body: { errors: ['bad'] },
+      });
       const bad = await run(['operator', 'raft', 'autopilot', 'get-config']);
       assert.equal(bad.code, 2);
     });
@@ -423,7 +513,10 @@ void describe('coffer operator raft (scripted server)', () => {
     void it('set-config posts only the given settings, durations as Go strings', async () => {
       server.on('POST', 'sys/storage/raft/autopilot/configuration', {});
       const r = await run([
-        'operator', 'raft', 'autopilot', 'set-config',
+        'operator',
+        'raft',
+        'autopilot',
+        'set-config',
         '-cleanup-dead-servers',
         '-last-contact-threshold=500ms',
         '-dead-server-last-contact-threshold=24h',
@@ -446,22 +539,36 @@ void describe('coffer operator raft (scripted server)', () => {
       server.requests.length = 0;
       const one = await run(['operator', 'raft', 'autopilot', 'set-config', '-cleanup-dead-servers=false']);
       assert.equal(one.code, 0, one.stderr);
-      assert.deepEqual(only('POST', 'sys/storage/raft/autopilot/configuration').body, { cleanup_dead_servers: false });
+      assert.deepEqual(only('POST', 'sys/storage/raft/autopilot/configuration').body, {
+        cleanup_dead_servers: false,
+      });
     });
 
     void it('set-config refuses bad values (exit 1) before contacting the server, and reports a refusal with exit 2', async () => {
       const negative = await run(['operator', 'raft', 'autopilot', 'set-config', '-min-quorum=-1']);
       assert.equal(negative.code, 1);
-      const badDuration = await run(['operator', 'raft', 'autopilot', 'set-config', '-last-contact-threshold=soon']);
+      const badDuration = await run([
+        'operator',
+        'raft',
+        'autopilot',
+        'set-config',
+        '-last-contact-threshold=soon',
+      ]);
       assert.equal(badDuration.code, 1);
       assert.match(badDuration.stderr, /invalid value "soon" for flag -last-contact-threshold/);
       const args = await run(['operator', 'raft', 'autopilot', 'set-config', 'x']);
       assert.equal(args.code, 1);
       assert.equal(server.requests.length, 0);
-      server.on('POST', 'sys/storage/raft/autopilot/configuration', { status: 400, body: { errors: ['min_quorum must be at least 3'] } });
+      server.on('POST', 'sys/storage/raft/autopilot/configuration', {
+        status: 400,
+        body: { errors: ['min_quorum must be at least 3'] },
+      });
       const refused = await run(['operator', 'raft', 'autopilot', 'set-config', '-min-quorum=1']);
       assert.equal(refused.code, 2);
-      assert.match(refused.stderr, /^Error setting the autopilot configuration: .*min_quorum must be at least 3\n$/);
+      assert.match(
+        refused.stderr,
+        /^Error setting the autopilot configuration: .*min_quorum must be at least 3\n$/,
+      );
     });
   });
 
@@ -487,7 +594,13 @@ void describe('coffer operator raft (scripted server)', () => {
 
       const j = await run(['operator', 'raft', 'snapshot', 'save', '-format=json', target]);
       assert.equal(j.code, 0, j.stderr);
-      assert.deepEqual(JSON.parse(j.stdout), { path: target, bytes: expected.length, sha256: smallSha, index: 4242, term: 7 });
+      assert.deepEqual(JSON.parse(j.stdout), {
+        path: target,
+        bytes: expected.length,
+        sha256: smallSha,
+        index: 4242,
+        term: 7,
+      });
     });
 
     void it('follows one 307 to the active node (a GET: nothing to re-send)', async () => {
@@ -510,15 +623,28 @@ void describe('coffer operator raft (scripted server)', () => {
     void it('does not follow a second redirect, or any with -disable-redirects (exit 2, no file)', async () => {
       const loop = { status: 307, headers: { Location: `${other.address}/v1/sys/storage/raft/snapshot` } };
       server.on('GET', 'sys/storage/raft/snapshot', loop);
-      other.on('GET', 'sys/storage/raft/snapshot', { status: 307, headers: { Location: `${server.address}/v1/sys/storage/raft/snapshot` } });
+      other.on('GET', 'sys/storage/raft/snapshot', {
+        status: 307,
+        headers: { Location: `${server.address}/v1/sys/storage/raft/snapshot` },
+      });
       const out = join(dir, 'saved-loop');
       await mkdir(out, { recursive: true });
       const r = await run(['operator', 'raft', 'snapshot', 'save', join(out, 's.snap')]);
       assert.equal(r.code, 2);
       assert.match(r.stderr, /too many redirects/);
-      const d = await run(['operator', 'raft', 'snapshot', 'save', '-disable-redirects', join(out, 's.snap')]);
+      const d = await run([
+        'operator',
+        'raft',
+        'snapshot',
+        'save',
+        '-disable-redirects',
+        join(out, 's.snap'),
+      ]);
       assert.equal(d.code, 2);
-      assert.match(d.stderr, /^Error taking the snapshot: .*redirected \(307\) to http:\/\/127\.0\.0\.1:\d+\/v1\/sys\/storage\/raft\/snapshot, and redirects are disabled\n$/);
+      assert.match(
+        d.stderr,
+        /^Error taking the snapshot: .*redirected \(307\) to http:\/\/127\.0\.0\.1:\d+\/v1\/sys\/storage\/raft\/snapshot, and redirects are disabled\n$/,
+      );
       assert.deepEqual(await namesIn(out), []);
     });
 
@@ -545,7 +671,10 @@ void describe('coffer operator raft (scripted server)', () => {
       assert.equal(result.bytes, size);
       assert.equal(result.sha256, bigSha);
       const growth = peak - baseline;
-      assert.ok(growth < 40 * 1024 * 1024, `RSS grew by ${(growth / 1048576).toFixed(1)} MiB while saving ${(size / 1048576).toFixed(1)} MiB`);
+      assert.ok(
+        growth < 40 * 1024 * 1024,
+        `RSS grew by ${(growth / 1048576).toFixed(1)} MiB while saving ${(size / 1048576).toFixed(1)} MiB`,
+      );
       await rm(target);
       await rm(big);
     });
@@ -553,7 +682,10 @@ void describe('coffer operator raft (scripted server)', () => {
     void it('leaves no FILE and no temporary file when the connection breaks mid-way (exit 2); an existing FILE is untouched', async () => {
       const expected = await readFile(smallSnap);
       server.onRaw('GET', 'sys/storage/raft/snapshot', (_req, res) => {
-        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(expected.length) });
+        res.writeHead(200, {
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': String(expected.length),
+        });
         res.write(expected.subarray(0, 600));
         setTimeout(() => res.socket?.destroy(), 20);
       });
@@ -584,7 +716,10 @@ void describe('coffer operator raft (scripted server)', () => {
       await mkdir(out, { recursive: true });
       const r = await run(['operator', 'raft', 'snapshot', 'save', join(out, 'c.snap')]);
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /^Error taking the snapshot: the server sent an invalid snapshot: .*\((CHECKSUM_MISMATCH|MALFORMED)\)\n$/);
+      assert.match(
+        r.stderr,
+        /^Error taking the snapshot: the server sent an invalid snapshot: .*\((CHECKSUM_MISMATCH|MALFORMED)\)\n$/,
+      );
       assert.deepEqual(await namesIn(out), []);
     });
 
@@ -614,7 +749,9 @@ void describe('coffer operator raft (scripted server)', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /^Downloading snapshot: \d+(\.\d)? (B|KiB) of 1\.\d KiB \(\d+%\), \d+s\n/);
       assert.match(r.stderr, /of 1\.\d KiB \(100%\), \d+s\n$/);
-      const quiet = await run(['operator', 'raft', 'snapshot', 'save', '-progress=false', target], { stderrIsTTY: true });
+      const quiet = await run(['operator', 'raft', 'snapshot', 'save', '-progress=false', target], {
+        stderrIsTTY: true,
+      });
       assert.equal(quiet.stderr, '');
       server.onRaw('GET', 'sys/storage/raft/snapshot', serveFile(smallSnap));
       const fast = await run(['operator', 'raft', 'snapshot', 'save', '-progress', target]);
@@ -625,7 +762,9 @@ void describe('coffer operator raft (scripted server)', () => {
 
   void describe('snapshot restore', () => {
     void it('verifies the file, then streams it as the raw body of POST sys/storage/raft/snapshot', async () => {
-      const got: { bytes: Buffer[]; contentType?: string | undefined; length?: string | undefined } = { bytes: [] };
+      const got: { bytes: Buffer[]; contentType?: string | undefined; length?: string | undefined } = {
+        bytes: [],
+      };
       server.onRaw('POST', 'sys/storage/raft/snapshot', receiveUpload(got));
       const r = await run(['operator', 'raft', 'snapshot', 'restore', smallSnap]);
       assert.equal(r.code, 0, r.stderr);
@@ -635,10 +774,20 @@ void describe('coffer operator raft (scripted server)', () => {
       assert.equal(got.length, String(expected.length));
       const req = only('POST', 'sys/storage/raft/snapshot');
       assert.equal(req.headers['x-vault-token'], 'root-tok');
-      assert.equal(r.stdout, `Success! Restored snapshot ${smallSnap} (index 4242, term 7, ${expected.length} bytes)\n`);
+      assert.equal(
+        r.stdout,
+        `Success! Restored snapshot ${smallSnap} (index 4242, term 7, ${expected.length} bytes)\n`,
+      );
 
       const j = await run(['operator', 'raft', 'snapshot', 'restore', '-format=json', smallSnap]);
-      assert.deepEqual(JSON.parse(j.stdout), { path: smallSnap, bytes: expected.length, sha256: smallSha, index: 4242, term: 7, forced: false });
+      assert.deepEqual(JSON.parse(j.stdout), {
+        path: smallSnap,
+        bytes: expected.length,
+        sha256: smallSha,
+        index: 4242,
+        term: 7,
+        forced: false,
+      });
     });
 
     void it('-force uses snapshot-force', async () => {
@@ -647,7 +796,10 @@ void describe('coffer operator raft (scripted server)', () => {
       const r = await run(['operator', 'raft', 'snapshot', 'restore', '-force', smallSnap]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(sha256(Buffer.concat(got.bytes)), smallSha);
-      assert.deepEqual(server.calls().map((q) => `${q.method} ${q.path}`), ['POST sys/storage/raft/snapshot-force']);
+      assert.deepEqual(
+        server.calls().map((q) => `${q.method} ${q.path}`),
+        ['POST sys/storage/raft/snapshot-force'],
+      );
     });
 
     void it('re-sends the file to the active node after a 307', async () => {
@@ -660,7 +812,10 @@ void describe('coffer operator raft (scripted server)', () => {
       const r = await run(['operator', 'raft', 'snapshot', 'restore', smallSnap]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(sha256(Buffer.concat(got.bytes)), smallSha);
-      assert.equal(only('POST', 'sys/storage/raft/snapshot', other).headers['content-type'], 'application/octet-stream');
+      assert.equal(
+        only('POST', 'sys/storage/raft/snapshot', other).headers['content-type'],
+        'application/octet-stream',
+      );
     });
 
     void it('refuses a corrupt snapshot file (exit 1, one line) without any request', async () => {
@@ -672,7 +827,10 @@ void describe('coffer operator raft (scripted server)', () => {
         await writeFile(file, corrupt);
         const r = await run(['operator', 'raft', 'snapshot', 'restore', file]);
         assert.equal(r.code, 1, `byte ${at}`);
-        assert.match(r.stderr, /^Refusing to restore .*corrupt-\d+\.snap: not a valid snapshot: .* \([A-Z_]+\)\n$/);
+        assert.match(
+          r.stderr,
+          /^Refusing to restore .*corrupt-\d+\.snap: not a valid snapshot: .* \([A-Z_]+\)\n$/,
+        );
       }
       const truncated = join(dir, 'truncated.snap');
       await writeFile(truncated, bytes.subarray(0, bytes.length - 1));
@@ -691,7 +849,10 @@ void describe('coffer operator raft (scripted server)', () => {
       const none = await run(['operator', 'raft', 'snapshot', 'restore']);
       assert.equal(none.code, 1);
       assert.equal(server.requests.length, 0);
-      server.on('POST', 'sys/storage/raft/snapshot', { status: 400, body: { errors: ['snapshot was taken under a different keyring'] } });
+      server.on('POST', 'sys/storage/raft/snapshot', {
+        status: 400,
+        body: { errors: ['snapshot was taken under a different keyring'] },
+      });
       const refused = await run(['operator', 'raft', 'snapshot', 'restore', smallSnap]);
       assert.equal(refused.code, 2);
       assert.match(refused.stderr, /^Error installing the snapshot: .*different keyring\n$/);
@@ -797,7 +958,10 @@ void describe('VaultClient raft streaming', () => {
       res.writeHead(200, { 'Content-Length': String(payload.length) });
       res.end(payload);
     });
-    server.on('GET', 'sys/storage/raft/snapshot', { status: 307, headers: { Location: `${other.address}/v1/sys/storage/raft/snapshot` } });
+    server.on('GET', 'sys/storage/raft/snapshot', {
+      status: 307,
+      headers: { Location: `${other.address}/v1/sys/storage/raft/snapshot` },
+    });
     const client = new VaultClient({ address: server.address, token: 't' });
     const res = await client.raftSnapshot();
     assert.equal(res.contentLength, payload.length);
@@ -829,7 +993,10 @@ void describe('VaultClient raft streaming', () => {
 
   void it('reports an unreachable server as VaultConnectionError', async () => {
     const client = new VaultClient({ address: 'http://127.0.0.1:1' });
-    await assert.rejects(client.raftSnapshot(), (err: unknown) => err instanceof VaultConnectionError && err.code === 'ECONNREFUSED');
+    await assert.rejects(
+      client.raftSnapshot(),
+      (err: unknown) => err instanceof VaultConnectionError && err.code === 'ECONNREFUSED',
+    );
   });
 });
 
@@ -838,7 +1005,13 @@ void describe('TransferProgress', () => {
 
   void it('on a terminal rewrites one line per interval and ends it when done', async () => {
     const io = new MemoryIo({ stderrIsTTY: true });
-    const progress = new TransferProgress({ io, label: 'Uploading snapshot', total: 4 * 1048576, enabled: true, intervalMs: 20 });
+    const progress = new TransferProgress({
+      io,
+      label: 'Uploading snapshot',
+      total: 4 * 1048576,
+      enabled: true,
+      intervalMs: 20,
+    });
     progress.update(1048576);
     await wait(70);
     progress.update(4 * 1048576);
@@ -846,7 +1019,10 @@ void describe('TransferProgress', () => {
     const reports = io.stderr.split('\r').filter((s) => s !== '');
     assert.ok(reports.length >= 2, io.stderr);
     assert.match(reports[0] as string, /^Uploading snapshot: 1\.0 MiB of 4\.0 MiB \(25%\), 0s\u001b\[K$/);
-    assert.match(reports[reports.length - 1] as string, /^Uploading snapshot: 4\.0 MiB of 4\.0 MiB \(100%\), 0s\u001b\[K\n$/);
+    assert.match(
+      reports[reports.length - 1] as string,
+      /^Uploading snapshot: 4\.0 MiB of 4\.0 MiB \(100%\), 0s\u001b\[K\n$/,
+    );
     assert.equal(io.stdout, '');
   });
 

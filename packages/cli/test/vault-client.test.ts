@@ -38,16 +38,30 @@ void describe('VaultClient over HTTP', () => {
   });
 
   void it('omits the token on unauthenticated sys endpoints and when none is set', async () => {
-    server.on('GET', 'sys/seal-status', { body: { type: 'shamir', initialized: true, sealed: false, t: 1, n: 1, progress: 0, nonce: '', version: 'x' } });
+    server.on('GET', 'sys/seal-status', {
+      body: {
+        type: 'shamir',
+        initialized: true,
+        sealed: false,
+        t: 1,
+        n: 1,
+        progress: 0,
+        nonce: '',
+        version: 'x',
+      },
+    });
     await new VaultClient({ address: server.address, token: 'tok' }).sealStatus();
     await new VaultClient({ address: `${server.address}/` }).read('x');
     assert.equal(server.requests[0]?.headers['x-vault-token'], undefined);
     assert.equal(server.requests[1]?.headers['x-vault-token'], undefined);
   });
 
-  void it('follows Vault\'s 404 rules: null for an empty 404, the envelope when the 404 carries data', async () => {
+  void it("follows Vault's 404 rules: null for an empty 404, the envelope when the 404 carries data", async () => {
     server.on('GET', 'missing', { status: 404, body: { errors: [] } });
-    server.on('GET', 'secret/data/deleted', { status: 404, body: envelope({ data: null, metadata: { version: 2, deletion_time: 'x' } }) });
+    server.on('GET', 'secret/data/deleted', {
+      status: 404,
+      body: envelope({ data: null, metadata: { version: 2, deletion_time: 'x' } }),
+    });
     const client = new VaultClient({ address: server.address });
     assert.equal(await client.read('missing'), null);
     const deleted = await client.read('secret/data/deleted');
@@ -55,7 +69,10 @@ void describe('VaultClient over HTTP', () => {
   });
 
   void it('throws VaultApiError with the status, the errors array and a one-line message', async () => {
-    server.on('PUT', 'secret/data/x', { status: 403, body: { errors: ['1 error occurred:\n\t* permission denied\n\n'] } });
+    server.on('PUT', 'secret/data/x', {
+      status: 403,
+      body: { errors: ['1 error occurred:\n\t* permission denied\n\n'] },
+    });
     const client = new VaultClient({ address: server.address });
     await assert.rejects(client.write('secret/data/x', { data: {} }), (err: unknown) => {
       assert.ok(err instanceof VaultApiError);
@@ -100,10 +117,16 @@ void describe('VaultClient over HTTP', () => {
   void it('refuses a second redirect, and does not follow when redirects are disabled', async () => {
     server.on('GET', 'loop', { status: 307, headers: { Location: `${other.address}/v1/loop` } });
     other.on('GET', 'loop', { status: 307, headers: { Location: `${server.address}/v1/loop` } });
-    await assert.rejects(new VaultClient({ address: server.address }).read('loop'), (e: unknown) => e instanceof VaultConnectionError && /too many redirects/.test(e.message));
+    await assert.rejects(
+      new VaultClient({ address: server.address }).read('loop'),
+      (e: unknown) => e instanceof VaultConnectionError && /too many redirects/.test(e.message),
+    );
     other.requests.length = 0;
     // Like Go's client with redirects disabled: the 307 itself is the (empty) answer.
-    assert.equal(await new VaultClient({ address: server.address, disableRedirects: true }).read('loop'), null);
+    assert.equal(
+      await new VaultClient({ address: server.address, disableRedirects: true }).read('loop'),
+      null,
+    );
     assert.equal(other.requests.length, 0);
   });
 
@@ -111,7 +134,9 @@ void describe('VaultClient over HTTP', () => {
     let calls = 0;
     server.on('GET', 'flaky', () => {
       calls += 1;
-      return calls < 3 ? { status: 503, body: { errors: ['Vault is sealed'] } } : { body: envelope({ n: calls }) };
+      return calls < 3
+        ? { status: 503, body: { errors: ['Vault is sealed'] } }
+        : { body: envelope({ n: calls }) };
     });
     const client = new VaultClient({ address: server.address, maxRetries: 2, retryWaitMs: fastRetry });
     assert.deepEqual((await client.read('flaky'))?.data, { n: 3 });
@@ -120,26 +145,42 @@ void describe('VaultClient over HTTP', () => {
       notImpl += 1;
       return { status: 501, body: { errors: ['not initialized'] } };
     });
-    await assert.rejects(client.read('uninit'), (e: unknown) => e instanceof VaultApiError && e.status === 501);
+    await assert.rejects(
+      client.read('uninit'),
+      (e: unknown) => e instanceof VaultApiError && e.status === 501,
+    );
     assert.equal(notImpl, 1);
     let always = 0;
     server.on('GET', 'down', () => {
       always += 1;
       return { status: 500, body: { errors: ['boom'] } };
     });
-    await assert.rejects(new VaultClient({ address: server.address, maxRetries: 1, retryWaitMs: fastRetry }).read('down'), /Code: 500/);
+    await assert.rejects(
+      new VaultClient({ address: server.address, maxRetries: 1, retryWaitMs: fastRetry }).read('down'),
+      /Code: 500/,
+    );
     assert.equal(always, 2);
   });
 
   void it('reports connection failures as VaultConnectionError', async () => {
     const client = new VaultClient({ address: 'http://127.0.0.1:1', maxRetries: 0 });
-    await assert.rejects(client.sealStatus(), (e: unknown) => e instanceof VaultConnectionError && e.code === 'ECONNREFUSED');
+    await assert.rejects(
+      client.sealStatus(),
+      (e: unknown) => e instanceof VaultConnectionError && e.code === 'ECONNREFUSED',
+    );
   });
 
   void it('times out slow requests', async () => {
-    server.on('GET', 'slow', () => new Promise((resolve) => setTimeout(() => resolve({ body: envelope({}) }), 500)));
+    server.on(
+      'GET',
+      'slow',
+      () => new Promise((resolve) => setTimeout(() => resolve({ body: envelope({}) }), 500)),
+    );
     const client = new VaultClient({ address: server.address, timeoutMs: 50, maxRetries: 0 });
-    await assert.rejects(client.read('slow'), (e: unknown) => e instanceof VaultConnectionError && e.code === 'ETIMEDOUT');
+    await assert.rejects(
+      client.read('slow'),
+      (e: unknown) => e instanceof VaultConnectionError && e.code === 'ETIMEDOUT',
+    );
   });
 
   void it('detects the KV version with the preflight; 404 means version 1', async () => {
@@ -148,12 +189,25 @@ void describe('VaultClient over HTTP', () => {
     assert.deepEqual(await client.kvPreflight('secret/foo/bar'), { mountPath: 'secret/', version: 2 });
     server.on('GET', 'sys/internal/ui/mounts/old/x', { status: 404, body: { errors: [] } });
     assert.deepEqual(await client.kvPreflight('old/x'), { mountPath: '', version: 1 });
-    await assert.rejects(client.kvPreflight('nomount/x'), (e: unknown) => e instanceof VaultApiError && e.status === 403);
+    await assert.rejects(
+      client.kvPreflight('nomount/x'),
+      (e: unknown) => e instanceof VaultApiError && e.status === 403,
+    );
   });
 
   void it('sends the wrap TTL and namespace headers, but never wraps the KV preflight', async () => {
     server.kvMount('wrapped/', 2);
-    server.on('GET', 'wrapped/data/x', { body: envelope(null, { wrap_info: { token: 'w', accessor: 'a', ttl: 300, creation_time: 't', creation_path: 'wrapped/data/x' } }) });
+    server.on('GET', 'wrapped/data/x', {
+      body: envelope(null, {
+        wrap_info: {
+          token: 'w',
+          accessor: 'a',
+          ttl: 300,
+          creation_time: 't',
+          creation_path: 'wrapped/data/x',
+        },
+      }),
+    });
     const client = new VaultClient({ address: server.address, wrapTtl: '5m', namespace: 'team' });
     await client.kvPreflight('wrapped/x');
     const secret = await client.read('wrapped/data/x');
@@ -164,10 +218,18 @@ void describe('VaultClient over HTTP', () => {
   });
 
   void it('reads sys answers from data or, for legacy servers, the top level', async () => {
-    server.on('GET', 'sys/key-status', { body: { term: 3, install_time: '2024-01-01T00:00:00Z', encryptions: 7 } });
-    server.on('POST', 'sys/capabilities-self', { body: envelope({ capabilities: ['read'], 'secret/x': ['read'] }) });
+    server.on('GET', 'sys/key-status', {
+      body: { term: 3, install_time: '2024-01-01T00:00:00Z', encryptions: 7 },
+    });
+    server.on('POST', 'sys/capabilities-self', {
+      body: envelope({ capabilities: ['read'], 'secret/x': ['read'] }),
+    });
     const client = new VaultClient({ address: server.address });
-    assert.deepEqual(await client.keyStatus(), { term: 3, install_time: '2024-01-01T00:00:00Z', encryptions: 7 });
+    assert.deepEqual(await client.keyStatus(), {
+      term: 3,
+      install_time: '2024-01-01T00:00:00Z',
+      encryptions: 7,
+    });
     assert.deepEqual(await client.capabilitiesSelf('secret/x'), ['read']);
     assert.deepEqual(server.requests[1]?.body, { paths: ['secret/x'] });
   });
@@ -206,9 +268,16 @@ void describe('VaultClient over HTTPS', () => {
   });
 
   void it('verifies against the TLS server name', async () => {
-    assert.equal(await new VaultClient({ address, tls: { ca: certs.caPem, serverName: 'coffer.test' } }).initStatus(), true);
+    assert.equal(
+      await new VaultClient({ address, tls: { ca: certs.caPem, serverName: 'coffer.test' } }).initStatus(),
+      true,
+    );
     await assert.rejects(
-      new VaultClient({ address, tls: { ca: certs.caPem, serverName: 'other.test' }, maxRetries: 0 }).initStatus(),
+      new VaultClient({
+        address,
+        tls: { ca: certs.caPem, serverName: 'other.test' },
+        maxRetries: 0,
+      }).initStatus(),
       VaultConnectionError,
     );
   });

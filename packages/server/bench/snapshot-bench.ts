@@ -170,7 +170,9 @@ async function main(): Promise<void> {
 
     // 4. Spot check through every node.
     for (const n of cluster.nodes) {
-      if ((await send(n, 'GET', `secret/data/app/${(o.secrets - 1) % 1000}/s${o.secrets - 1}`, token)) !== 200)
+      if (
+        (await send(n, 'GET', `secret/data/app/${(o.secrets - 1) % 1000}/s${o.secrets - 1}`, token)) !== 200
+      )
         throw new Error(`a restored secret is missing via ${n.id}`);
       if ((await send(n, 'GET', 'secret/data/later/3', token)) !== 404)
         throw new Error(`a later write survived the restore via ${n.id}`);

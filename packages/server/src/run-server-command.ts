@@ -3,7 +3,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileBackend, InmemBackend, shareToBase64, type PhysicalBackend } from '@coffer/barrier';
 import { pino, type Logger } from 'pino';
-import { ConfigError, loadConfig, type LogLevel, type ServerConfig, type TcpListenerConfig } from './config/index.js';
+import {
+  ConfigError,
+  loadConfig,
+  type LogLevel,
+  type ServerConfig,
+  type TcpListenerConfig,
+} from './config/index.js';
 import type { RaftStorageConfig, RetryJoinConfig } from './config/server-config.js';
 import { HaBackend } from './ha/ha-backend.js';
 import { HaNode } from './ha/ha-node.js';
@@ -55,10 +61,17 @@ const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error']);
 
 /** Go-style flags: `-name=value`, `-name value`, `--name=value`, `--name value`; bools bare or `=true`. */
 function parseFlags(args: readonly string[]): ServerFlags {
-  const flags: ServerFlags = { config: undefined, dev: false, devRootTokenId: undefined, devListenAddress: '127.0.0.1:8200', logLevel: undefined };
+  const flags: ServerFlags = {
+    config: undefined,
+    dev: false,
+    devRootTokenId: undefined,
+    devListenAddress: '127.0.0.1:8200',
+    logLevel: undefined,
+  };
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i] as string;
-    if (!arg.startsWith('-') || arg === '-' || arg === '--') throw new FlagError(`unexpected argument "${arg}"`);
+    if (!arg.startsWith('-') || arg === '-' || arg === '--')
+      throw new FlagError(`unexpected argument "${arg}"`);
     const body = arg.replace(/^--?/, '');
     const eq = body.indexOf('=');
     const name = eq < 0 ? body : body.slice(0, eq);
@@ -75,7 +88,8 @@ function parseFlags(args: readonly string[]): ServerFlags {
         flags.config = value();
         break;
       case 'dev':
-        if (inline !== undefined && !['true', 'false', '1', '0'].includes(inline)) throw new FlagError(`invalid boolean value "${inline}" for -dev`);
+        if (inline !== undefined && !['true', 'false', '1', '0'].includes(inline))
+          throw new FlagError(`invalid boolean value "${inline}" for -dev`);
         flags.dev = inline === undefined || inline === 'true' || inline === '1';
         break;
       case 'dev-root-token-id':
@@ -141,7 +155,11 @@ async function raftNodeId(storage: RaftStorageConfig): Promise<string> {
   return id;
 }
 
-async function readPem(inline: string | undefined, file: string | undefined, what: string): Promise<string | undefined> {
+async function readPem(
+  inline: string | undefined,
+  file: string | undefined,
+  what: string,
+): Promise<string | undefined> {
   if (inline !== undefined) return inline;
   if (file === undefined) return undefined;
   try {
@@ -170,7 +188,9 @@ class StartupError extends Error {}
 async function listenerTls(l: TcpListenerConfig): Promise<{ cert: Buffer; key: Buffer } | undefined> {
   if (l.tlsDisable) return undefined;
   if (l.tlsCertFile === undefined || l.tlsKeyFile === undefined) {
-    throw new StartupError(`listener "${l.address}": tls_cert_file and tls_key_file are required unless tls_disable = true`);
+    throw new StartupError(
+      `listener "${l.address}": tls_cert_file and tls_key_file are required unless tls_disable = true`,
+    );
   }
   try {
     return { cert: await readFile(l.tlsCertFile), key: await readFile(l.tlsKeyFile) };
@@ -222,14 +242,26 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
   const logger: Logger = pino({
     level: flags.logLevel ?? config?.logLevel ?? 'info',
     base: { service: 'coffer' },
-    redact: { paths: ['headers["x-vault-token"]', 'headers.authorization', '*.token', '*.client_token', '*.clientToken', 'token', 'client_token'], censor: '[redacted]' },
+    redact: {
+      paths: [
+        'headers["x-vault-token"]',
+        'headers.authorization',
+        '*.token',
+        '*.client_token',
+        '*.clientToken',
+        'token',
+        'client_token',
+      ],
+      censor: '[redacted]',
+    },
   });
   const listeners: Listener[] = [];
   let core: Core | undefined;
   let ha: HaNode | undefined;
   const shutdownSignal = io?.shutdownSignal ?? defaultShutdownSignal();
   try {
-    const { backend, type } = config === undefined ? { backend: new InmemBackend(), type: 'inmem' } : await openBackend(config);
+    const { backend, type } =
+      config === undefined ? { backend: new InmemBackend(), type: 'inmem' } : await openBackend(config);
     // One metrics registry per process, handed to everything that records into it.
     const metrics = new Metrics();
     core = await Core.open({
@@ -240,7 +272,8 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
       defaultLeaseTtl: config?.defaultLeaseTtl ?? 768 * 3600,
       maxLeaseTtl: config?.maxLeaseTtl ?? 768 * 3600,
       ha: backend instanceof HaBackend,
-      requestObserver: (operation, mount, seconds, ok) => metrics.observeRequest(operation, mount, seconds, ok),
+      requestObserver: (operation, mount, seconds, ok) =>
+        metrics.observeRequest(operation, mount, seconds, ok),
     });
     instrumentBarrier(core.barrier, metrics);
     const openedCore = core;
@@ -248,7 +281,8 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
     if (config !== undefined && config.storage.type === 'raft' && backend instanceof HaBackend) {
       const storage = config.storage;
       const firstListener = config.listeners[0];
-      if (config.clusterAddr === undefined || firstListener === undefined) throw new StartupError('raft storage requires cluster_addr and a listener');
+      if (config.clusterAddr === undefined || firstListener === undefined)
+        throw new StartupError('raft storage requires cluster_addr and a listener');
       ha = new HaNode({
         core,
         backend,
@@ -270,23 +304,38 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
       metrics.attachRaft(() => node.raftNode?.status());
     }
 
-    const listenerConfigs: { address: string; tls: { cert: Buffer; key: Buffer } | undefined; maxRequestSize: number; unauthenticatedMetricsAccess: boolean }[] = [];
+    const listenerConfigs: {
+      address: string;
+      tls: { cert: Buffer; key: Buffer } | undefined;
+      maxRequestSize: number;
+      unauthenticatedMetricsAccess: boolean;
+    }[] = [];
     if (config === undefined) {
-      listenerConfigs.push({ address: flags.devListenAddress, tls: undefined, maxRequestSize: 32 * 1024 * 1024, unauthenticatedMetricsAccess: false });
+      listenerConfigs.push({
+        address: flags.devListenAddress,
+        tls: undefined,
+        maxRequestSize: 32 * 1024 * 1024,
+        unauthenticatedMetricsAccess: false,
+      });
     } else {
       for (const l of config.listeners) {
         listenerConfigs.push({
           address: l.address,
           tls: await listenerTls(l),
           maxRequestSize: l.maxRequestSize,
-          unauthenticatedMetricsAccess: l.unauthenticatedMetricsAccess || config.telemetry.unauthenticatedMetricsAccess,
+          unauthenticatedMetricsAccess:
+            l.unauthenticatedMetricsAccess || config.telemetry.unauthenticatedMetricsAccess,
         });
       }
     }
 
     let dev: { unsealKey: string; rootToken: string } | undefined;
     if (flags.dev) {
-      const init = await core.initialize({ secretShares: 1, secretThreshold: 1, ...(flags.devRootTokenId === undefined ? {} : { rootTokenId: flags.devRootTokenId }) });
+      const init = await core.initialize({
+        secretShares: 1,
+        secretThreshold: 1,
+        ...(flags.devRootTokenId === undefined ? {} : { rootTokenId: flags.devRootTokenId }),
+      });
       const share = init.shares[0] as Uint8Array;
       await core.unseal(share);
       await core.mount({
@@ -331,10 +380,15 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
           authorize: metricsAuthorizer({ handler: core, ...(ha === undefined ? {} : { standby: ha }) }),
         }),
       });
-      const listener = new Listener({ address: l.address, ...(l.tls === undefined ? {} : { tls: l.tls }) }, app);
+      const listener = new Listener(
+        { address: l.address, ...(l.tls === undefined ? {} : { tls: l.tls }) },
+        app,
+      );
       listeners.push(listener);
       const bound = await listener.listen();
-      addresses.push(`${l.tls === undefined ? 'http' : 'https'}://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`);
+      addresses.push(
+        `${l.tls === undefined ? 'http' : 'https'}://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`,
+      );
     }
     out.write(
       `==> Coffer server configuration:\n\n` +
@@ -342,19 +396,36 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
         addresses.map((a) => `            Listener: ${a}\n`).join('') +
         `             Version: Coffer ${'0.1.0'}\n\n==> Coffer server started! Log data will stream in below:\n\n`,
     );
-    if (dev !== undefined) out.write(devModeBanner(addresses[0] ?? `http://${flags.devListenAddress}`, dev.unsealKey, dev.rootToken));
+    if (dev !== undefined)
+      out.write(
+        devModeBanner(addresses[0] ?? `http://${flags.devListenAddress}`, dev.unsealKey, dev.rootToken),
+      );
     io?.onReady?.(addresses);
     ha?.startRetryJoin();
     // SIGHUP: reopen audit files (log rotation).
     const reopenCore = core;
     const onHangup = (): void => {
       logger.info({}, 'SIGHUP: reopening audit devices');
-      reopenCore.reopenAuditDevices().catch((e: unknown) => logger.warn({ error_name: e instanceof Error ? e.name : typeof e }, 'reopening audit devices failed'));
+      reopenCore
+        .reopenAuditDevices()
+        .catch((e: unknown) =>
+          logger.warn(
+            { error_name: e instanceof Error ? e.name : typeof e },
+            'reopening audit devices failed',
+          ),
+        );
     };
     process.on('SIGHUP', onHangup);
 
     const expiry = setInterval(() => {
-      core?.revokeExpiredTokens().catch((e: unknown) => logger.warn({ error_name: e instanceof Error ? e.name : typeof e }, 'revoking expired tokens failed'));
+      core
+        ?.revokeExpiredTokens()
+        .catch((e: unknown) =>
+          logger.warn(
+            { error_name: e instanceof Error ? e.name : typeof e },
+            'revoking expired tokens failed',
+          ),
+        );
     }, EXPIRED_TOKEN_SWEEP_MS);
     expiry.unref();
     const signal = await shutdownSignal;
@@ -363,18 +434,38 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
     logger.info({ signal }, 'shutting down');
     return await shutdown(listeners, core, logger, ha);
   } catch (e) {
-    if (e instanceof StartupError || (e instanceof Error && 'code' in e && (e.code === 'EADDRINUSE' || e.code === 'EACCES'))) {
+    if (
+      e instanceof StartupError ||
+      (e instanceof Error && 'code' in e && (e.code === 'EADDRINUSE' || e.code === 'EACCES'))
+    ) {
       err.write(`Error starting server: ${e.message}\n`);
     } else {
       err.write(`Error starting server: ${e instanceof Error ? e.name : 'unknown error'}\n`);
-      logger.error({ error_name: e instanceof Error ? e.name : typeof e, stack: e instanceof Error ? e.stack?.split('\n').filter((l) => l.trimStart().startsWith('at ')).join('\n') : undefined }, 'startup failed');
+      logger.error(
+        {
+          error_name: e instanceof Error ? e.name : typeof e,
+          stack:
+            e instanceof Error
+              ? e.stack
+                  ?.split('\n')
+                  .filter((l) => l.trimStart().startsWith('at '))
+                  .join('\n')
+              : undefined,
+        },
+        'startup failed',
+      );
     }
     await shutdown(listeners, core, logger, ha);
     return 1;
   }
 }
 
-async function shutdown(listeners: readonly Listener[], core: Core | undefined, logger: Logger, ha?: HaNode): Promise<number> {
+async function shutdown(
+  listeners: readonly Listener[],
+  core: Core | undefined,
+  logger: Logger,
+  ha?: HaNode,
+): Promise<number> {
   let code = 0;
   if (ha !== undefined) {
     try {

@@ -23,7 +23,10 @@ void describe('FaultCluster', () => {
       const from = [...p.accepted.keys()];
       assert.ok(from.length > 0, `no connections through proxy ${p.to}`);
       assert.ok(!from.includes(p.to), `${p.to} dialled itself through its proxy`);
-      assert.ok(from.every((f) => f !== '?'), `unidentified dialler to ${p.to}: ${JSON.stringify([...p.accepted])}`);
+      assert.ok(
+        from.every((f) => f !== '?'),
+        `unidentified dialler to ${p.to}: ${JSON.stringify([...p.accepted])}`,
+      );
     }
   });
 
@@ -31,7 +34,11 @@ void describe('FaultCluster', () => {
     const leader = await cluster.active();
     cluster.isolate(leader.id);
     const start = Date.now();
-    const next = await cluster.active(20_000).then(async (n) => (n === leader ? (await new Promise((r) => setTimeout(r, 500)), cluster.active(20_000)) : n));
+    const next = await cluster
+      .active(20_000)
+      .then(async (n) =>
+        n === leader ? (await new Promise((r) => setTimeout(r, 500)), cluster.active(20_000)) : n,
+      );
     // The old leader may still claim leadership for a moment (it is cut off); wait for another.
     let other = next;
     while (other === leader && Date.now() - start < 20_000) {
@@ -46,7 +53,10 @@ void describe('FaultCluster', () => {
       }
     }
     assert.notEqual(other.id, leader.id, 'no new leader on the majority side');
-    const w = await other.request('POST', 'secret/data/k', { token: cluster.rootToken, body: { data: { value: 1 } } });
+    const w = await other.request('POST', 'secret/data/k', {
+      token: cluster.rootToken,
+      body: { data: { value: 1 } },
+    });
     assert.equal(w.status, 200, w.text);
     cluster.heal();
     await cluster.awaitConverged();

@@ -16,7 +16,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../../packages/server/test/e2e/harness.js';
-import { HaNodeProcess, eventually, type ClusterOptions, type NodeSpec } from '../../../packages/server/test/ha/ha-cluster.js';
+import {
+  HaNodeProcess,
+  eventually,
+  type ClusterOptions,
+  type NodeSpec,
+} from '../../../packages/server/test/ha/ha-cluster.js';
 import { fsmState, type FsmState } from '../../../packages/server/test/snapshot/snapshot-helpers.js';
 import { BLACKHOLE, LinkProxy, LinkTable, PASS, procIdentify, type LinkMode } from './link-proxy.js';
 
@@ -37,7 +42,9 @@ export class FaultNode extends HaNodeProcess {
   }
 
   override async writeConfig(spec: NodeSpec, options: ClusterOptions): Promise<void> {
-    const retry = (spec.retryJoin ?? []).map((addr) => `  retry_join {\n    leader_api_addr = "${addr}"\n  }\n`).join('');
+    const retry = (spec.retryJoin ?? [])
+      .map((addr) => `  retry_join {\n    leader_api_addr = "${addr}"\n  }\n`)
+      .join('');
     await writeFile(
       this.configFile,
       `storage "raft" {
@@ -116,7 +123,13 @@ export class FaultCluster {
     const c = new FaultCluster(root, nodes, options);
     const identify = procIdentify(() => new Map(c.nodes.map((n) => [n.id, n.pid])));
     for (const n of nodes) {
-      const p = new LinkProxy({ to: n.id, targetPort: n.clusterPort, table: c.links, identify, port: n.proxyPort });
+      const p = new LinkProxy({
+        to: n.id,
+        targetPort: n.clusterPort,
+        table: c.links,
+        identify,
+        port: n.proxyPort,
+      });
       await p.start();
       c.proxies.push(p);
     }
@@ -136,12 +149,15 @@ export class FaultCluster {
     await Promise.all(this.nodes.map((n) => n.start()));
     const first = this.nodes[0] as FaultNode;
     const res = await first.request('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } });
-    if (res.status !== 200 || res.body === undefined) throw new Error(`init failed: ${res.status} ${res.text}`);
+    if (res.status !== 200 || res.body === undefined)
+      throw new Error(`init failed: ${res.status} ${res.text}`);
     this.keys = res.body['keys'] as string[];
     this.rootToken = res.body['root_token'] as string;
     for (const n of this.nodes) {
       if (n !== first) {
-        await eventually(`${n.id} to join`, 30_000, async () => ((await n.request('GET', 'sys/seal-status')).body?.['initialized'] === true ? true : undefined));
+        await eventually(`${n.id} to join`, 30_000, async () =>
+          (await n.request('GET', 'sys/seal-status')).body?.['initialized'] === true ? true : undefined,
+        );
       }
       const u = await n.unseal(this.keys);
       if (u.body?.['sealed'] !== false) throw new Error(`unseal ${n.id}: ${u.status} ${u.text}`);
@@ -149,10 +165,17 @@ export class FaultCluster {
     await eventually('3 voters', 60_000, async () => {
       const r = await first.request('GET', 'sys/storage/raft/configuration', { token: this.rootToken });
       if (r.status !== 200) return undefined;
-      const servers = (r.body?.['data'] as { config: { servers: { node_id: string; voter: boolean }[] } }).config.servers.filter((s) => s.voter);
+      const servers = (
+        r.body?.['data'] as { config: { servers: { node_id: string; voter: boolean }[] } }
+      ).config.servers.filter((s) => s.voter);
       return servers.length === this.nodes.length ? true : undefined;
     });
-    const m = await (await this.active()).request('POST', 'sys/mounts/secret', { token: this.rootToken, body: { type: 'kv', options: { version: '2' } } });
+    const m = await (
+      await this.active()
+    ).request('POST', 'sys/mounts/secret', {
+      token: this.rootToken,
+      body: { type: 'kv', options: { version: '2' } },
+    });
     if (m.status !== 204 && m.status !== 200) throw new Error(`mount: ${m.status} ${m.text}`);
   }
 
@@ -245,7 +268,9 @@ export class FaultCluster {
   async awaitConverged(timeoutMs = 30_000): Promise<number> {
     let last = -1;
     return eventually('applied indexes to converge', timeoutMs, async () => {
-      const idx = await Promise.all(this.nodes.map(async (n) => Number((await withTimeout(n.leader(), 2_000))['raft_applied_index'])));
+      const idx = await Promise.all(
+        this.nodes.map(async (n) => Number((await withTimeout(n.leader(), 2_000))['raft_applied_index'])),
+      );
       const same = idx.every((i) => i === idx[0]);
       const now = idx[0] ?? -1;
       const stable = same && now === last;
@@ -284,7 +309,12 @@ export class FaultCluster {
 export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms`)), ms)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }

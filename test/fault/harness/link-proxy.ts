@@ -156,7 +156,14 @@ class Direction {
   }
 
   #maybeEnd(): void {
-    if (this.#ended && this.#held.length === 0 && this.#pendingTimers === 0 && this.#mode.kind !== 'blackhole' && !this.#dst.destroyed) this.#dst.end();
+    if (
+      this.#ended &&
+      this.#held.length === 0 &&
+      this.#pendingTimers === 0 &&
+      this.#mode.kind !== 'blackhole' &&
+      !this.#dst.destroyed
+    )
+      this.#dst.end();
   }
 
   dispose(): void {
@@ -244,7 +251,13 @@ export class LinkProxy {
     const upstream = connect({ host: '127.0.0.1', port: this.#o.targetPort });
     upstream.pause();
     upstream.on('error', () => undefined);
-    const conn: Conn = { from, client, upstream, up: new Direction(client, upstream), down: new Direction(upstream, client) };
+    const conn: Conn = {
+      from,
+      client,
+      upstream,
+      up: new Direction(client, upstream),
+      down: new Direction(upstream, client),
+    };
     this.#conns.add(conn);
     const teardown = (rst: boolean): void => {
       if (!this.#conns.delete(conn)) return;
@@ -344,7 +357,10 @@ async function findInode(clientPort: number, proxyPort: number): Promise<string 
       if (f.length < 10) continue;
       const local = f[1] ?? '';
       const remote = f[2] ?? '';
-      if (parseInt(local.slice(local.lastIndexOf(':') + 1), 16) === clientPort && parseInt(remote.slice(remote.lastIndexOf(':') + 1), 16) === proxyPort) {
+      if (
+        parseInt(local.slice(local.lastIndexOf(':') + 1), 16) === clientPort &&
+        parseInt(remote.slice(remote.lastIndexOf(':') + 1), 16) === proxyPort
+      ) {
         return f[9];
       }
     }

@@ -7,7 +7,17 @@ import { Prng } from '../checker/prng.js';
 import { RESET } from './link-proxy.js';
 import type { FaultCluster, FaultNode } from './fault-cluster.js';
 
-export const FAULT_KINDS = ['kill-leader', 'kill-random', 'pause-leader', 'pause-random', 'isolate-leader', 'minority', 'minority-reset', 'bridge', 'one-way-leader'] as const;
+export const FAULT_KINDS = [
+  'kill-leader',
+  'kill-random',
+  'pause-leader',
+  'pause-random',
+  'isolate-leader',
+  'minority',
+  'minority-reset',
+  'bridge',
+  'one-way-leader',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface NemesisOptions {
@@ -62,7 +72,8 @@ export class Nemesis {
   async #one(kind: FaultKind, hold: number, pick: number): Promise<void> {
     const c = this.#c;
     const t0 = Date.now();
-    const log = (what: string): void => this.#o.log(`[nemesis +${((Date.now() - t0) / 1000).toFixed(1)}s] ${kind}: ${what}`);
+    const log = (what: string): void =>
+      this.#o.log(`[nemesis +${((Date.now() - t0) / 1000).toFixed(1)}s] ${kind}: ${what}`);
     switch (kind) {
       case 'kill-leader':
       case 'kill-random': {

@@ -28,7 +28,12 @@ export class NodeClient {
     this.#timeoutMs = timeoutMs;
   }
 
-  send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  send(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpAnswer> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = request(
@@ -38,7 +43,13 @@ export class NodeClient {
           method,
           path: `/v1/${path}`,
           agent: this.#agent,
-          headers: { 'X-Vault-Token': this.#token, ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) }), ...headers },
+          headers: {
+            'X-Vault-Token': this.#token,
+            ...(payload === undefined
+              ? {}
+              : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) }),
+            ...headers,
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -60,7 +71,10 @@ export class NodeClient {
           });
         },
       );
-      const timer = setTimeout(() => req.destroy(new Error(`timeout after ${this.#timeoutMs} ms`)), this.#timeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(new Error(`timeout after ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      );
       req.on('error', (e) => {
         clearTimeout(timer);
         reject(e);
@@ -95,7 +109,10 @@ interface Slot {
 
 const dataOf = (b: Record<string, unknown> | undefined): { value: JsonValue; version: number } => {
   const d = b?.['data'] as { data?: Record<string, unknown>; metadata?: { version?: number } } | undefined;
-  return { value: (d?.data?.['value'] as JsonValue | undefined) ?? null, version: Number(d?.metadata?.version ?? 0) };
+  return {
+    value: (d?.data?.['value'] as JsonValue | undefined) ?? null,
+    version: Number(d?.metadata?.version ?? 0),
+  };
 };
 
 export class RegisterWorkload {
@@ -111,7 +128,9 @@ export class RegisterWorkload {
   constructor(recorder: HistoryRecorder, nodes: readonly FaultNode[], token: string, o: WorkloadOptions) {
     this.recorder = recorder;
     this.#o = o;
-    this.clients = Array.from({ length: o.clients }, () => nodes.map((n) => new NodeClient(n, token, o.timeoutMs)));
+    this.clients = Array.from({ length: o.clients }, () =>
+      nodes.map((n) => new NodeClient(n, token, o.timeoutMs)),
+    );
     this.#slots = Array.from({ length: o.slots }, () => ({ gen: 0, ops: 0 }));
   }
 
@@ -163,21 +182,33 @@ export class RegisterWorkload {
         indeterminate = await this.#read(client, proc(), key).then((x) => x.indeterminate);
       } else if (r < 0.8) {
         const value = `${c}-${seq}`;
-        indeterminate = await this.#op(client, proc(), { type: 'write', key, value }, 'POST', { data: { value } });
+        indeterminate = await this.#op(client, proc(), { type: 'write', key, value }, 'POST', {
+          data: { value },
+        });
       } else {
         const read = await this.#read(client, proc(), key);
         indeterminate = read.indeterminate;
         if (read.ok && !this.done) {
           seq++;
           const value = `${c}-${seq}`;
-          indeterminate = await this.#op(client, proc(), { type: 'cas', key, value, expected: read.value }, 'POST', { options: { cas: read.version }, data: { value } });
+          indeterminate = await this.#op(
+            client,
+            proc(),
+            { type: 'cas', key, value, expected: read.value },
+            'POST',
+            { options: { cas: read.version }, data: { value } },
+          );
         }
       }
       if (indeterminate) incarnation++;
     }
   }
 
-  async #read(client: NodeClient, proc: string, key: string): Promise<{ ok: boolean; indeterminate: boolean; value: JsonValue; version: number }> {
+  async #read(
+    client: NodeClient,
+    proc: string,
+    key: string,
+  ): Promise<{ ok: boolean; indeterminate: boolean; value: JsonValue; version: number }> {
     this.issued++;
     const p = this.recorder.invoke(proc, { type: 'read', key }, client.node.id);
     try {
@@ -192,7 +223,10 @@ export class RegisterWorkload {
         this.recorder.complete(p, { outcome, result: d.value });
         return { ok: true, indeterminate: false, ...d };
       }
-      this.recorder.complete(p, { outcome, error: `HTTP ${res.status} ${JSON.stringify(res.body?.['errors'] ?? '')}` });
+      this.recorder.complete(p, {
+        outcome,
+        error: `HTTP ${res.status} ${JSON.stringify(res.body?.['errors'] ?? '')}`,
+      });
       return { ok: false, indeterminate: outcome === 'info', value: null, version: 0 };
     } catch (e) {
       this.recorder.complete(p, { outcome: 'info', error: e instanceof Error ? e.message : String(e) });
@@ -201,13 +235,24 @@ export class RegisterWorkload {
   }
 
   /** A write or cas; returns whether the outcome is indeterminate. */
-  async #op(client: NodeClient, proc: string, op: Operation, method: string, body: unknown): Promise<boolean> {
+  async #op(
+    client: NodeClient,
+    proc: string,
+    op: Operation,
+    method: string,
+    body: unknown,
+  ): Promise<boolean> {
     this.issued++;
     const p = this.recorder.invoke(proc, op, client.node.id);
     try {
       const res = await client.send(method, `secret/data/${op.key}`, body);
       const outcome = outcomeOfStatus(res.status);
-      this.recorder.complete(p, outcome === 'ok' ? { outcome } : { outcome, error: `HTTP ${res.status} ${JSON.stringify(res.body?.['errors'] ?? '')}` });
+      this.recorder.complete(
+        p,
+        outcome === 'ok'
+          ? { outcome }
+          : { outcome, error: `HTTP ${res.status} ${JSON.stringify(res.body?.['errors'] ?? '')}` },
+      );
       return outcome === 'info';
     } catch (e) {
       this.recorder.complete(p, { outcome: 'info', error: e instanceof Error ? e.message : String(e) });

@@ -58,18 +58,21 @@ function optionFor(spec: FlagSpec, sink: FlagErrorSink): Option {
         }
       });
     case 'string-slice':
-      return new Option(`--${spec.name} ${placeholder}`, description).argParser((v: string, prev: string[] | undefined) => [
-        ...(prev ?? []),
-        ...v
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== ''),
-      ]);
+      return new Option(`--${spec.name} ${placeholder}`, description).argParser(
+        (v: string, prev: string[] | undefined) => [
+          ...(prev ?? []),
+          ...v
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== ''),
+        ],
+      );
     case 'string-map':
       return new Option(`--${spec.name} ${placeholder}`, description).argParser(
         (v: string, prev: Record<string, string> | undefined) => {
           const eq = v.indexOf('=');
-          if (eq === -1) return reject(sink, `invalid value "${v}" for flag -${spec.name}: expected key=value`);
+          if (eq === -1)
+            return reject(sink, `invalid value "${v}" for flag -${spec.name}: expected key=value`);
           return { ...(prev ?? {}), [v.slice(0, eq)]: v.slice(eq + 1) };
         },
       );
@@ -101,7 +104,11 @@ export function buildProgram(
       optionTerm: (option) => option.flags.replace(/^--/, '-').replace(/ \[bool\]$/, ''),
       subcommandTerm: (cmd) => cmd.name(),
     });
-  program.command('server').description('Start a server (see "coffer server -help")').allowUnknownOption().helpOption(false);
+  program
+    .command('server')
+    .description('Start a server (see "coffer server -help")')
+    .allowUnknownOption()
+    .helpOption(false);
   const nodes = new Map<string, Command>([['', program]]);
   const nodeFor = (path: readonly string[]): Command => {
     const key = path.join(' ');
@@ -109,7 +116,10 @@ export function buildProgram(
     if (existing) return existing;
     const parent = nodeFor(path.slice(0, -1));
     const group = groups.find((g) => g.path.join(' ') === key);
-    const cmd = parent.command(path[path.length - 1] as string).usage('<subcommand> [options] [args]').helpCommand(false);
+    const cmd = parent
+      .command(path[path.length - 1] as string)
+      .usage('<subcommand> [options] [args]')
+      .helpCommand(false);
     if (group) cmd.description(group.summary);
     nodes.set(key, cmd);
     return cmd;

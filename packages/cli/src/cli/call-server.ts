@@ -5,7 +5,11 @@ import { CliError, ExitCode } from './cli-error.js';
  * Runs one server call; a server or connection error becomes a one-line `CliError`
  * (`<context>: <reason>`, exit 2 unless `exitCode` says otherwise). Other errors pass through.
  */
-export async function callServer<T>(context: string, fn: () => Promise<T>, exitCode: number = ExitCode.api): Promise<T> {
+export async function callServer<T>(
+  context: string,
+  fn: () => Promise<T>,
+  exitCode: number = ExitCode.api,
+): Promise<T> {
   try {
     return await fn();
   } catch (err) {

@@ -45,7 +45,8 @@ function envBool(env: EnvironmentVariables, name: string): boolean {
   const raw = envSetting(env, name);
   if (raw === undefined) return false;
   const parsed = parseGoBool(raw);
-  if (parsed === undefined) throw CliError.usage(`could not parse ${name} environment variable: "${raw}" is not a boolean`);
+  if (parsed === undefined)
+    throw CliError.usage(`could not parse ${name} environment variable: "${raw}" is not a boolean`);
   return parsed;
 }
 
@@ -55,7 +56,8 @@ export function readCliEnvironment(env: EnvironmentVariables): CliEnvironment {
   const retriesRaw = envSetting(env, 'MAX_RETRIES');
   if (retriesRaw !== undefined) {
     const n = parseGoInt(retriesRaw);
-    if (n === undefined || n < 0) throw CliError.usage(`could not parse MAX_RETRIES environment variable: "${retriesRaw}"`);
+    if (n === undefined || n < 0)
+      throw CliError.usage(`could not parse MAX_RETRIES environment variable: "${retriesRaw}"`);
     maxRetries = n;
   }
   let clientTimeoutMs = 60_000;
@@ -70,9 +72,10 @@ export function readCliEnvironment(env: EnvironmentVariables): CliEnvironment {
     if (seconds > 0) clientTimeoutMs = Math.round(seconds * 1000);
   }
   const home = env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir();
-  const tokenFile = env.COFFER_TOKEN_FILE !== undefined && env.COFFER_TOKEN_FILE !== ''
-    ? env.COFFER_TOKEN_FILE
-    : join(home, '.vault-token');
+  const tokenFile =
+    env.COFFER_TOKEN_FILE !== undefined && env.COFFER_TOKEN_FILE !== ''
+      ? env.COFFER_TOKEN_FILE
+      : join(home, '.vault-token');
   return {
     address: envSetting(env, 'ADDR') ?? DEFAULT_ADDRESS,
     token: envSetting(env, 'TOKEN'),

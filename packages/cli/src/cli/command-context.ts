@@ -66,7 +66,9 @@ export class CommandContext {
     try {
       return await this.tokenHelper.get();
     } catch (err) {
-      throw CliError.usage(`Error reading the token helper file ${this.tokenHelper.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw CliError.usage(
+        `Error reading the token helper file ${this.tokenHelper.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
 
@@ -81,14 +83,20 @@ export class CommandContext {
     const caPath = flag('ca-path') ?? this.env.caPath;
     const certFile = flag('client-cert') ?? this.env.clientCert;
     const keyFile = flag('client-key') ?? this.env.clientKey;
-    const skipVerify = this.flags.has('tls-skip-verify') ? this.flags.bool('tls-skip-verify') : this.env.skipVerify;
+    const skipVerify = this.flags.has('tls-skip-verify')
+      ? this.flags.bool('tls-skip-verify')
+      : this.env.skipVerify;
     const serverName = flag('tls-server-name') ?? this.env.tlsServerName;
-    const redirectsOff = this.flags.has('disable-redirects') ? this.flags.bool('disable-redirects') : this.env.disableRedirects;
+    const redirectsOff = this.flags.has('disable-redirects')
+      ? this.flags.bool('disable-redirects')
+      : this.env.disableRedirects;
     const ca: Buffer[] = [];
     if (caCertFile !== undefined) ca.push(await readLocalFile(caCertFile, 'CA certificate'));
     else if (caPath !== undefined) ca.push(...(await readCaDirectory(caPath)));
     if ((certFile === undefined) !== (keyFile === undefined)) {
-      throw CliError.usage('Both a client certificate and a client key are needed for TLS client authentication');
+      throw CliError.usage(
+        'Both a client certificate and a client key are needed for TLS client authentication',
+      );
     }
     const cert = certFile !== undefined ? await readLocalFile(certFile, 'client certificate') : undefined;
     const key = keyFile !== undefined ? await readLocalFile(keyFile, 'client key') : undefined;
@@ -118,7 +126,9 @@ async function readLocalFile(path: string, what: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {
-    throw CliError.usage(`Error reading ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw CliError.usage(
+      `Error reading ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
@@ -127,7 +137,9 @@ async function readCaDirectory(dir: string): Promise<Buffer[]> {
   try {
     names = await readdir(dir);
   } catch (err) {
-    throw CliError.usage(`Error reading CA directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw CliError.usage(
+      `Error reading CA directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const out: Buffer[] = [];
   for (const name of names.sort()) {

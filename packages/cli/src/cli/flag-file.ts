@@ -12,6 +12,8 @@ export async function readFlagFile(raw: string | undefined, what: string): Promi
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    throw CliError.usage(`Failed to parse ${what}: error reading file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw CliError.usage(
+      `Failed to parse ${what}: error reading file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }

@@ -26,7 +26,9 @@ export async function parseKeyValueArgs(
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      throw CliError.usage(`Failed to parse K=V data: invalid JSON from ${source}: ${(err as Error).message}`);
+      throw CliError.usage(
+        `Failed to parse K=V data: invalid JSON from ${source}: ${(err as Error).message}`,
+      );
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw CliError.usage(`Failed to parse K=V data: JSON from ${source} must be an object`);
@@ -66,7 +68,9 @@ async function readArgFile(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    throw CliError.usage(`Failed to parse K=V data: error reading file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw CliError.usage(
+      `Failed to parse K=V data: error reading file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 

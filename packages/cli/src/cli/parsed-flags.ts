@@ -53,6 +53,8 @@ export class ParsedFlags {
 
   map(name: string): Readonly<Record<string, string>> {
     const v = this.get(name, 'string-map');
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Readonly<Record<string, string>>) : {};
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Readonly<Record<string, string>>)
+      : {};
   }
 }

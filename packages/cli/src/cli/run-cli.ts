@@ -69,7 +69,11 @@ function report(io: CliIo, err: unknown, sink: FlagErrorSink): number {
     return err.exitCode;
   }
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') {
+    if (
+      err.code === 'commander.helpDisplayed' ||
+      err.code === 'commander.help' ||
+      err.code === 'commander.version'
+    ) {
       return ExitCode.ok;
     }
     io.err(`${sink.message ?? err.message.replace(/^error: /, '')}\n`);
@@ -83,7 +87,12 @@ function report(io: CliIo, err: unknown, sink: FlagErrorSink): number {
   return ExitCode.usage;
 }
 
-async function dispatch(argv: readonly string[], io: CliIo, options: RunCliOptions, sink: FlagErrorSink): Promise<number> {
+async function dispatch(
+  argv: readonly string[],
+  io: CliIo,
+  options: RunCliOptions,
+  sink: FlagErrorSink,
+): Promise<number> {
   if (argv[0] === 'server') return (options.runServer ?? defaultServerRunner)(argv.slice(1));
   if (argv.length === 1 && VERSION_WORDS.has(argv[0] as string)) {
     io.out(`Coffer v${COFFER_VERSION}\n`);
@@ -106,7 +115,13 @@ async function dispatch(argv: readonly string[], io: CliIo, options: RunCliOptio
     const code = await def.run(ctx);
     exitCode = typeof code === 'number' ? code : ExitCode.ok;
   };
-  const program = buildProgram(COMMANDS, GROUPS, sink, { out: (s) => io.out(s), err: (s) => io.err(s) }, onLeaf);
+  const program = buildProgram(
+    COMMANDS,
+    GROUPS,
+    sink,
+    { out: (s) => io.out(s), err: (s) => io.err(s) },
+    onLeaf,
+  );
 
   // Find the leaf command named by the leading words (`kv metadata get`).
   const leaves = new Map<string, CommandDefinition>(COMMANDS.map((c) => [c.path.join(' '), c]));

@@ -43,7 +43,10 @@ export class HttpTransportError extends Error {
 }
 
 /** Builds the `node:http`/`node:https` request of `req` (not yet sent), or fails on a bad scheme. */
-function createRequest(req: HttpRequest | HttpStreamRequest, contentLength: number | undefined): http.ClientRequest {
+function createRequest(
+  req: HttpRequest | HttpStreamRequest,
+  contentLength: number | undefined,
+): http.ClientRequest {
   const isHttps = req.url.protocol === 'https:';
   if (!isHttps && req.url.protocol !== 'http:') {
     throw new HttpTransportError(`unsupported address scheme "${req.url.protocol}"`, undefined);

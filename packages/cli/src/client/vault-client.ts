@@ -193,7 +193,9 @@ function autopilotStateOf(data: Readonly<Record<string, unknown>>): AutopilotSta
     failure_tolerance: numberOr0(data.failure_tolerance),
     leader: stringOrEmpty(data.leader),
     voters: strings(data.voters),
-    ...(data.non_voters !== undefined && data.non_voters !== null ? { non_voters: strings(data.non_voters) } : {}),
+    ...(data.non_voters !== undefined && data.non_voters !== null
+      ? { non_voters: strings(data.non_voters) }
+      : {}),
     servers,
   };
 }
@@ -266,7 +268,7 @@ export class VaultClient {
     }
     const maxRetries = Math.max(0, this.options.maxRetries ?? 2);
     let redirected = false;
-    for (let attempt = 0; ; ) {
+    for (let attempt = 0; ;) {
       const res = await this.send(method, url, headers, body);
       if (this.isRedirect(res.status) && !this.options.disableRedirects) {
         url = this.redirectTarget(method, url, res.status, res.headers.location, redirected);
@@ -292,16 +294,30 @@ export class VaultClient {
   }
 
   /** Where a redirect leads: one redirect only, with a Location, never from https to http. */
-  private redirectTarget(method: string, url: URL, status: number, location: string | undefined, redirected: boolean): URL {
+  private redirectTarget(
+    method: string,
+    url: URL,
+    status: number,
+    location: string | undefined,
+    redirected: boolean,
+  ): URL {
     if (redirected) {
       throw new VaultConnectionError({ method, url: url.href, reason: 'too many redirects' });
     }
     if (location === undefined || location === '') {
-      throw new VaultConnectionError({ method, url: url.href, reason: `redirect (${status}) without a Location` });
+      throw new VaultConnectionError({
+        method,
+        url: url.href,
+        reason: `redirect (${status}) without a Location`,
+      });
     }
     const next = new URL(location, url);
     if (url.protocol === 'https:' && next.protocol === 'http:') {
-      throw new VaultConnectionError({ method, url: url.href, reason: 'refusing a redirect from https to http' });
+      throw new VaultConnectionError({
+        method,
+        url: url.href,
+        reason: 'refusing a redirect from https to http',
+      });
     }
     return next;
   }
@@ -320,7 +336,11 @@ export class VaultClient {
    * a request body is re-opened with `body()` for the second attempt. No retries: a streamed
    * exchange is not repeated behind the caller's back. Throws `VaultApiError` for status >= 400.
    */
-  async requestStream(method: string, path: string, opts: StreamRequestOptions = {}): Promise<StreamingResponse> {
+  async requestStream(
+    method: string,
+    path: string,
+    opts: StreamRequestOptions = {},
+  ): Promise<StreamingResponse> {
     let url = new URL(`${this.options.address}/v1/${cleanPath(path)}`);
     const headers = this.baseHeaders(opts.noToken === true);
     if (opts.body !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/octet-stream';
@@ -393,7 +413,10 @@ export class VaultClient {
   private connectionError(method: string, url: URL, err: unknown): unknown {
     if (err instanceof HttpTransportError) {
       let reason = err.message;
-      if (url.protocol === 'https:' && (err.code === 'EPROTO' || /wrong version number|packet length too long/i.test(reason))) {
+      if (
+        url.protocol === 'https:' &&
+        (err.code === 'EPROTO' || /wrong version number|packet length too long/i.test(reason))
+      ) {
         reason += ' (the server may be running without TLS: try an http:// address)';
       }
       return new VaultConnectionError({ method, url: url.href, reason, code: err.code });
@@ -463,7 +486,10 @@ export class VaultClient {
 
   /** `PATCH <path>` with `Content-Type: application/merge-patch+json`. */
   async mergePatch(path: string, data: unknown): Promise<VaultSecret | null> {
-    const res = await this.request('PATCH', path, { body: data, contentType: 'application/merge-patch+json' });
+    const res = await this.request('PATCH', path, {
+      body: data,
+      contentType: 'application/merge-patch+json',
+    });
     return parseSecret(res.json);
   }
 
@@ -650,10 +676,12 @@ export class VaultClient {
       const at = `data.config.servers[${i}]`;
       if (!isObject(server)) throw this.unexpectedAnswer('GET', path, `${at} is not an object`);
       for (const key of ['node_id', 'address'] as const) {
-        if (typeof server[key] !== 'string') throw this.unexpectedAnswer('GET', path, `${at}.${key} is not a string`);
+        if (typeof server[key] !== 'string')
+          throw this.unexpectedAnswer('GET', path, `${at}.${key} is not a string`);
       }
       for (const key of ['leader', 'voter'] as const) {
-        if (typeof server[key] !== 'boolean') throw this.unexpectedAnswer('GET', path, `${at}.${key} is not a boolean`);
+        if (typeof server[key] !== 'boolean')
+          throw this.unexpectedAnswer('GET', path, `${at}.${key} is not a boolean`);
       }
       return server as unknown as RaftServer;
     });
@@ -709,7 +737,10 @@ export class VaultClient {
    * `POST sys/storage/raft/snapshot` (or `snapshot-force`) with the snapshot streamed as the
    * raw body. `open` is called once per attempt (again after a redirect to the active node).
    */
-  async raftSnapshotRestore(open: () => Readable, opts: { force?: boolean; size?: number } = {}): Promise<void> {
+  async raftSnapshotRestore(
+    open: () => Readable,
+    opts: { force?: boolean; size?: number } = {},
+  ): Promise<void> {
     const path = opts.force === true ? 'sys/storage/raft/snapshot-force' : 'sys/storage/raft/snapshot';
     const res = await this.requestStream('POST', path, { body: open, contentLength: opts.size });
     try {
@@ -722,7 +753,11 @@ export class VaultClient {
 
   /** The server answered 2xx with something that does not have the documented shape. */
   private unexpectedAnswer(method: string, path: string, what: string): VaultConnectionError {
-    return new VaultConnectionError({ method, url: `${this.address}/v1/${path}`, reason: `unexpected answer: ${what}` });
+    return new VaultConnectionError({
+      method,
+      url: `${this.address}/v1/${path}`,
+      reason: `unexpected answer: ${what}`,
+    });
   }
 
   // ---------------------------------------------------------------------------------------
@@ -743,11 +778,17 @@ export class VaultClient {
   }
 
   async tokenLookupAccessor(accessor: string): Promise<VaultSecret> {
-    return this.requireSecret(await this.write('auth/token/lookup-accessor', { accessor }), 'auth/token/lookup-accessor');
+    return this.requireSecret(
+      await this.write('auth/token/lookup-accessor', { accessor }),
+      'auth/token/lookup-accessor',
+    );
   }
 
   async tokenRenewSelf(increment: number): Promise<VaultSecret> {
-    return this.requireSecret(await this.write('auth/token/renew-self', { increment }), 'auth/token/renew-self');
+    return this.requireSecret(
+      await this.write('auth/token/renew-self', { increment }),
+      'auth/token/renew-self',
+    );
   }
 
   async tokenRenew(token: string, increment: number): Promise<VaultSecret> {
@@ -781,7 +822,11 @@ export class VaultClient {
   /** Token endpoints always answer with a body; an empty answer is a broken server. */
   private requireSecret(secret: VaultSecret | null, path: string, method = 'PUT'): VaultSecret {
     if (!secret) {
-      throw new VaultConnectionError({ method, url: `${this.address}/v1/${path}`, reason: 'the server sent an empty answer' });
+      throw new VaultConnectionError({
+        method,
+        url: `${this.address}/v1/${path}`,
+        reason: 'the server sent an empty answer',
+      });
     }
     return secret;
   }

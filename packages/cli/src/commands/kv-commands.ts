@@ -12,8 +12,14 @@ import type { VaultClient } from '../client/vault-client.js';
 import { KvTarget, sanitizePath } from '../kv/kv-path.js';
 import { headerForMap, padEqualSigns } from '../output/secret-rendering.js';
 
-export const kvGroup: CommandGroup = { path: ['kv'], summary: 'Read and write the key/value secrets engine (v1 and v2)' };
-export const kvMetadataGroup: CommandGroup = { path: ['kv', 'metadata'], summary: 'Manage KV v2 key metadata' };
+export const kvGroup: CommandGroup = {
+  path: ['kv'],
+  summary: 'Read and write the key/value secrets engine (v1 and v2)',
+};
+export const kvMetadataGroup: CommandGroup = {
+  path: ['kv', 'metadata'],
+  summary: 'Manage KV v2 key metadata',
+};
 
 const MOUNT_FLAG: FlagSpec = {
   name: 'mount',
@@ -96,7 +102,15 @@ const getCommand: CommandDefinition = {
   summary: 'Read a secret',
   usage: '[options] KEY',
   help: 'Reads the secret at KEY (e.g. secret/foo). On a KV v2 mount -version reads an older version.',
-  flags: [{ name: 'version', kind: 'int', placeholder: '<int>', description: 'Version to read (KV v2; default latest).' }, MOUNT_FLAG],
+  flags: [
+    {
+      name: 'version',
+      kind: 'int',
+      placeholder: '<int>',
+      description: 'Version to read (KV v2; default latest).',
+    },
+    MOUNT_FLAG,
+  ],
   field: true,
   async run(ctx) {
     ctx.expectArgs(1);
@@ -150,7 +164,12 @@ const putCommand: CommandDefinition = {
   usage: '[options] KEY [K=V...]',
   help: 'Writes the given data at KEY, replacing what was there (a new version on KV v2). Values: K=V, K=@file, K=- (stdin); a lone "-" reads a JSON object from stdin.',
   flags: [
-    { name: 'cas', kind: 'int', placeholder: '<int>', description: 'Check-and-set: write only if the current version is this (0: only if absent). KV v2.' },
+    {
+      name: 'cas',
+      kind: 'int',
+      placeholder: '<int>',
+      description: 'Check-and-set: write only if the current version is this (0: only if absent). KV v2.',
+    },
     MOUNT_FLAG,
   ],
   field: true,
@@ -187,8 +206,18 @@ const patchCommand: CommandDefinition = {
   help: 'Merges the given fields into the latest version of KEY, creating a new version. Uses HTTP PATCH; falls back to read-then-write when the server refuses PATCH (405/403) unless -method=patch.',
   flags: [
     { name: 'cas', kind: 'int', placeholder: '<int>', description: 'Check-and-set version (must be > 0).' },
-    { name: 'method', kind: 'string', placeholder: '<patch|rw>', description: 'Force HTTP PATCH ("patch") or read-then-write ("rw").' },
-    { name: 'remove-data', kind: 'string-slice', placeholder: '<key>', description: 'Remove this field; repeatable.' },
+    {
+      name: 'method',
+      kind: 'string',
+      placeholder: '<patch|rw>',
+      description: 'Force HTTP PATCH ("patch") or read-then-write ("rw").',
+    },
+    {
+      name: 'remove-data',
+      kind: 'string-slice',
+      placeholder: '<key>',
+      description: 'Remove this field; repeatable.',
+    },
     MOUNT_FLAG,
   ],
   field: true,
@@ -239,10 +268,13 @@ const patchCommand: CommandDefinition = {
       try {
         secret = await client.mergePatch(path, { data: newData, options: cas > 0 ? { cas } : {} });
       } catch (err) {
-        const fallback = method === '' && err instanceof VaultApiError && (err.status === 405 || err.status === 403);
+        const fallback =
+          method === '' && err instanceof VaultApiError && (err.status === 405 || err.status === 403);
         if (!fallback) throw writeFailure(ctx, `Error writing data to ${path}`, err);
         if (err.status === 403) {
-          ctx.out.warn(`Data is being written to ${path} with read-then-write; add the "patch" capability to the policy to use HTTP PATCH.`);
+          ctx.out.warn(
+            `Data is being written to ${path} with read-then-write; add the "patch" capability to the policy to use HTTP PATCH.`,
+          );
         }
         secret = await readThenWrite();
       }
@@ -252,10 +284,19 @@ const patchCommand: CommandDefinition = {
 };
 
 /** Output of delete-style commands. */
-function printDeleteResult(ctx: CommandContext, path: string, secret: VaultSecret | null, verb: 'deleted' | 'written'): void {
+function printDeleteResult(
+  ctx: CommandContext,
+  path: string,
+  secret: VaultSecret | null,
+  verb: 'deleted' | 'written',
+): void {
   if (!secret) {
     if (ctx.out.format === 'table') {
-      ctx.out.line(verb === 'deleted' ? `Success! Data deleted (if it existed) at: ${path}` : `Success! Data written to: ${path}`);
+      ctx.out.line(
+        verb === 'deleted'
+          ? `Success! Data deleted (if it existed) at: ${path}`
+          : `Success! Data written to: ${path}`,
+      );
     }
     return;
   }
@@ -306,7 +347,9 @@ function versionedCommand(name: 'undelete' | 'destroy', summary: string, help: s
       ctx.expectArgs(1);
       const versions = parseVersions(ctx);
       if (versions.length === 0) {
-        throw CliError.usage(`No versions provided, use the "-versions" flag to specify the version to ${name}.`);
+        throw CliError.usage(
+          `No versions provided, use the "-versions" flag to specify the version to ${name}.`,
+        );
       }
       const client = await ctx.client();
       const target = await resolveTarget(ctx, client, ctx.args[0] as string);
@@ -409,10 +452,25 @@ const metadataPutCommand: CommandDefinition = {
   summary: 'Create or update the metadata of a key',
   usage: '[options] KEY',
   flags: [
-    { name: 'max-versions', kind: 'int', placeholder: '<int>', description: 'Number of versions to keep (0: the mount default).' },
+    {
+      name: 'max-versions',
+      kind: 'int',
+      placeholder: '<int>',
+      description: 'Number of versions to keep (0: the mount default).',
+    },
     { name: 'cas-required', kind: 'bool', description: 'Require check-and-set on every write of this key.' },
-    { name: 'delete-version-after', kind: 'duration', placeholder: '<duration>', description: 'Delete versions this long after they are written (0s: never).' },
-    { name: 'custom-metadata', kind: 'string-map', placeholder: '<k=v>', description: 'Custom metadata key=value; repeatable.' },
+    {
+      name: 'delete-version-after',
+      kind: 'duration',
+      placeholder: '<duration>',
+      description: 'Delete versions this long after they are written (0s: never).',
+    },
+    {
+      name: 'custom-metadata',
+      kind: 'string-map',
+      placeholder: '<k=v>',
+      description: 'Custom metadata key=value; repeatable.',
+    },
     MOUNT_FLAG,
   ],
   async run(ctx) {
@@ -469,7 +527,9 @@ const enableVersioningCommand: CommandDefinition = {
     ctx.expectArgs(1);
     const mount = `${sanitizePath(ctx.args[0] as string)}/`;
     const client = await ctx.client();
-    await callServer('Error tuning secrets engine', () => client.tuneMount(mount, { options: { version: '2' } }));
+    await callServer('Error tuning secrets engine', () =>
+      client.tuneMount(mount, { options: { version: '2' } }),
+    );
     ctx.out.line(`Success! Tuned the secrets engine at: ${mount}`);
   },
 };
@@ -479,8 +539,16 @@ export const kvCommands: readonly CommandDefinition[] = [
   putCommand,
   patchCommand,
   deleteCommand,
-  versionedCommand('undelete', 'Restore soft-deleted versions (KV v2)', 'Restores the given soft-deleted -versions of KEY.'),
-  versionedCommand('destroy', 'Permanently destroy versions (KV v2)', 'Permanently removes the data of the given -versions of KEY; metadata remains.'),
+  versionedCommand(
+    'undelete',
+    'Restore soft-deleted versions (KV v2)',
+    'Restores the given soft-deleted -versions of KEY.',
+  ),
+  versionedCommand(
+    'destroy',
+    'Permanently destroy versions (KV v2)',
+    'Permanently removes the data of the given -versions of KEY; metadata remains.',
+  ),
   listCommand,
   metadataGetCommand,
   metadataPutCommand,

@@ -13,7 +13,11 @@ function stringList(value: unknown): string[] | null {
 }
 
 /** Token "login": looks the token up and presents it as an auth block (like Vault's token handler). */
-async function tokenLogin(ctx: CommandContext, client: VaultClient, config: Record<string, string>): Promise<VaultSecret> {
+async function tokenLogin(
+  ctx: CommandContext,
+  client: VaultClient,
+  config: Record<string, string>,
+): Promise<VaultSecret> {
   let lookup = true;
   if (config.lookup !== undefined) {
     const parsed = parseGoBool(config.lookup);
@@ -22,18 +26,39 @@ async function tokenLogin(ctx: CommandContext, client: VaultClient, config: Reco
   }
   let token = config.token;
   if (token === undefined) {
-    if (ctx.nonInteractive) throw CliError.usage("Error authenticating: 'token' not supplied and -non-interactive is set");
+    if (ctx.nonInteractive)
+      throw CliError.usage("Error authenticating: 'token' not supplied and -non-interactive is set");
     token = await ctx.io.promptHidden('Token (will be hidden): ', 'stderr');
   }
   token = token.trim();
-  if (token === '') throw CliError.usage('Error authenticating: a token must be given (as an argument, "-" for stdin, or at the prompt)');
-  const empty = { request_id: '', lease_id: '', lease_duration: 0, renewable: false, data: null, warnings: null, wrap_info: null };
+  if (token === '')
+    throw CliError.usage(
+      'Error authenticating: a token must be given (as an argument, "-" for stdin, or at the prompt)',
+    );
+  const empty = {
+    request_id: '',
+    lease_id: '',
+    lease_duration: 0,
+    renewable: false,
+    data: null,
+    warnings: null,
+    wrap_info: null,
+  };
   if (!lookup) {
-    const auth: VaultSecretAuth = { client_token: token, accessor: '', policies: null, metadata: null, lease_duration: 0, renewable: false };
+    const auth: VaultSecretAuth = {
+      client_token: token,
+      accessor: '',
+      policies: null,
+      metadata: null,
+      lease_duration: 0,
+      renewable: false,
+    };
     return { ...empty, auth };
   }
   const asToken = client.withToken(token);
-  const secret = await callServer('Error authenticating: error looking up token', () => asToken.tokenLookupSelf());
+  const secret = await callServer('Error authenticating: error looking up token', () =>
+    asToken.tokenLookupSelf(),
+  );
   const data = secret.data ?? {};
   const policies = stringList(data.policies);
   const identityPolicies = stringList(data.identity_policies);
@@ -43,7 +68,8 @@ async function tokenLogin(ctx: CommandContext, client: VaultClient, config: Reco
     policies: [...(policies ?? []), ...(identityPolicies ?? [])].sort(),
     token_policies: policies,
     identity_policies: identityPolicies,
-    metadata: typeof data.meta === 'object' && data.meta !== null ? (data.meta as Record<string, string>) : null,
+    metadata:
+      typeof data.meta === 'object' && data.meta !== null ? (data.meta as Record<string, string>) : null,
     lease_duration: typeof data.ttl === 'number' ? data.ttl : Number(data.ttl ?? 0) || 0,
     renewable: data.renewable === true,
   };
@@ -51,12 +77,19 @@ async function tokenLogin(ctx: CommandContext, client: VaultClient, config: Reco
 }
 
 /** Password-style logins: `auth/<path>/login/<username>` with `password` (prompted when absent). */
-async function userpassLogin(ctx: CommandContext, client: VaultClient, mount: string, config: Record<string, string>): Promise<VaultSecret> {
+async function userpassLogin(
+  ctx: CommandContext,
+  client: VaultClient,
+  mount: string,
+  config: Record<string, string>,
+): Promise<VaultSecret> {
   const username = config.username;
-  if (username === undefined || username === '') throw CliError.usage('Error authenticating: "username" must be given (username=<name>)');
+  if (username === undefined || username === '')
+    throw CliError.usage('Error authenticating: "username" must be given (username=<name>)');
   let password = config.password;
   if (password === undefined) {
-    if (ctx.nonInteractive) throw CliError.usage("Error authenticating: 'password' not supplied and -non-interactive is set");
+    if (ctx.nonInteractive)
+      throw CliError.usage("Error authenticating: 'password' not supplied and -non-interactive is set");
     password = await ctx.io.promptHidden('Password (will be hidden): ', 'stderr');
   }
   const { username: _u, password: _p, mount: _m, ...rest } = config;
@@ -67,7 +100,11 @@ async function userpassLogin(ctx: CommandContext, client: VaultClient, mount: st
 }
 
 /** Any other method: `auth/<path>/login` with the given parameters (approle: role_id, secret_id). */
-async function genericLogin(client: VaultClient, mount: string, config: Record<string, string>): Promise<VaultSecret> {
+async function genericLogin(
+  client: VaultClient,
+  mount: string,
+  config: Record<string, string>,
+): Promise<VaultSecret> {
   const { mount: _m, ...body } = config;
   const secret = await callServer('Error authenticating', () => client.write(`auth/${mount}/login`, body));
   if (!secret) throw CliError.api('Error authenticating: the server sent an empty answer');
@@ -84,11 +121,25 @@ export const loginCommand: CommandDefinition = {
     '"-" for stdin, or typed at a prompt without echo; it is checked with lookup-self. ' +
     'Other methods: -method=userpass username=NAME [password=...], -method=approle role_id=... secret_id=....',
   flags: [
-    { name: 'method', kind: 'string', placeholder: '<type>', description: 'Auth method type (default "token").' },
-    { name: 'path', kind: 'string', placeholder: '<path>', description: 'Mount path of the auth method (default: the method type).' },
+    {
+      name: 'method',
+      kind: 'string',
+      placeholder: '<type>',
+      description: 'Auth method type (default "token").',
+    },
+    {
+      name: 'path',
+      kind: 'string',
+      placeholder: '<path>',
+      description: 'Mount path of the auth method (default: the method type).',
+    },
     { name: 'no-store', kind: 'bool', description: 'Do not store the token in the token helper.' },
     { name: 'no-print', kind: 'bool', description: 'Do not print the token information.' },
-    { name: 'token-only', kind: 'bool', description: 'Print only the token, do not store it (same as -field=token -no-store).' },
+    {
+      name: 'token-only',
+      kind: 'bool',
+      description: 'Print only the token, do not store it (same as -field=token -no-store).',
+    },
   ],
   field: true,
   async run(ctx) {
@@ -118,7 +169,9 @@ export const loginCommand: CommandDefinition = {
       try {
         await ctx.tokenHelper.store(secret.auth.client_token);
       } catch (err) {
-        ctx.out.warn(`Error storing token in ${ctx.tokenHelper.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        ctx.out.warn(
+          `Error storing token in ${ctx.tokenHelper.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
         ctx.out.warn('Authentication succeeded but the token was not stored; it is shown below.');
         ctx.out.secret(secret);
         return ExitCode.api;
@@ -133,7 +186,9 @@ export const loginCommand: CommandDefinition = {
       }
     } else if (!tokenOnly) {
       ctx.out.warn(
-        wrapAtLength('The token was not stored. Set VAULT_TOKEN (or COFFER_TOKEN) or pass it with each request.') + '\n',
+        wrapAtLength(
+          'The token was not stored. Set VAULT_TOKEN (or COFFER_TOKEN) or pass it with each request.',
+        ) + '\n',
       );
     }
     if (noPrint) return;

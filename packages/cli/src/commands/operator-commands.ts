@@ -5,7 +5,10 @@ import type { InitRequest } from '../client/vault-api-types.js';
 import { renderKeyStatus, wrapAtLength } from '../output/secret-rendering.js';
 import { assertSealStatus, printSealStatus, sealStatusReport } from './seal-status-report.js';
 
-export const operatorGroup: CommandGroup = { path: ['operator'], summary: 'Operator tasks: init, unseal, seal, key rotation, raft' };
+export const operatorGroup: CommandGroup = {
+  path: ['operator'],
+  summary: 'Operator tasks: init, unseal, seal, key rotation, raft',
+};
 
 const DEFAULT_KEY_SHARES = 5;
 const DEFAULT_KEY_THRESHOLD = 3;
@@ -16,21 +19,67 @@ const initCommand: CommandDefinition = {
   usage: '[options]',
   help: 'Initializes a new server: generates the root key, splits it into unseal key shares, and creates the initial root token. With -status, only reports whether the server is initialized (exit 0 yes, 2 no).',
   flags: [
-    { name: 'key-shares', kind: 'int', aliases: ['n'], placeholder: '<int>', description: 'Number of unseal key shares to create (default 5).' },
-    { name: 'key-threshold', kind: 'int', aliases: ['t'], placeholder: '<int>', description: 'Number of shares needed to unseal (default 3).' },
-    { name: 'pgp-keys', kind: 'string-slice', placeholder: '<keys>', description: 'PGP public keys (base64 or keybase:) to encrypt the shares with.' },
-    { name: 'root-token-pgp-key', kind: 'string', placeholder: '<key>', description: 'PGP public key to encrypt the root token with.' },
-    { name: 'recovery-shares', kind: 'int', placeholder: '<int>', description: 'Recovery key shares (auto-unseal seals only).' },
-    { name: 'recovery-threshold', kind: 'int', placeholder: '<int>', description: 'Recovery key threshold (auto-unseal seals only).' },
-    { name: 'recovery-pgp-keys', kind: 'string-slice', placeholder: '<keys>', description: 'PGP keys for the recovery shares.' },
-    { name: 'status', kind: 'bool', description: 'Only report the initialization status (exit 0 initialized, 2 not).' },
+    {
+      name: 'key-shares',
+      kind: 'int',
+      aliases: ['n'],
+      placeholder: '<int>',
+      description: 'Number of unseal key shares to create (default 5).',
+    },
+    {
+      name: 'key-threshold',
+      kind: 'int',
+      aliases: ['t'],
+      placeholder: '<int>',
+      description: 'Number of shares needed to unseal (default 3).',
+    },
+    {
+      name: 'pgp-keys',
+      kind: 'string-slice',
+      placeholder: '<keys>',
+      description: 'PGP public keys (base64 or keybase:) to encrypt the shares with.',
+    },
+    {
+      name: 'root-token-pgp-key',
+      kind: 'string',
+      placeholder: '<key>',
+      description: 'PGP public key to encrypt the root token with.',
+    },
+    {
+      name: 'recovery-shares',
+      kind: 'int',
+      placeholder: '<int>',
+      description: 'Recovery key shares (auto-unseal seals only).',
+    },
+    {
+      name: 'recovery-threshold',
+      kind: 'int',
+      placeholder: '<int>',
+      description: 'Recovery key threshold (auto-unseal seals only).',
+    },
+    {
+      name: 'recovery-pgp-keys',
+      kind: 'string-slice',
+      placeholder: '<keys>',
+      description: 'PGP keys for the recovery shares.',
+    },
+    {
+      name: 'status',
+      kind: 'bool',
+      description: 'Only report the initialization status (exit 0 initialized, 2 not).',
+    },
   ],
   async run(ctx) {
     ctx.expectArgs(0);
     const client = await ctx.client();
     if (ctx.flags.bool('status')) {
-      const initialized = await callServer('Error checking init status', () => client.initStatus(), ExitCode.usage);
-      if (ctx.out.format === 'table') ctx.out.line(initialized ? 'Vault is initialized' : 'Vault is not initialized');
+      const initialized = await callServer(
+        'Error checking init status',
+        () => client.initStatus(),
+        ExitCode.usage,
+      );
+      if (ctx.out.format === 'table')
+        ctx.out.line(initialized ? 'Vault is initialized' : 'Vault is not initialized');
       else ctx.out.data({ initialized }, true);
       return initialized ? ExitCode.ok : ExitCode.api;
     }
@@ -53,9 +102,13 @@ const initCommand: CommandDefinition = {
       secret_shares: shares,
       secret_threshold: threshold,
       ...(ctx.flags.list('pgp-keys').length > 0 ? { pgp_keys: ctx.flags.list('pgp-keys') } : {}),
-      ...(ctx.flags.string('root-token-pgp-key') ? { root_token_pgp_key: ctx.flags.string('root-token-pgp-key') } : {}),
+      ...(ctx.flags.string('root-token-pgp-key')
+        ? { root_token_pgp_key: ctx.flags.string('root-token-pgp-key') }
+        : {}),
       ...(recoverySeal ? { recovery_shares: recoveryShares, recovery_threshold: recoveryThreshold } : {}),
-      ...(ctx.flags.list('recovery-pgp-keys').length > 0 ? { recovery_pgp_keys: ctx.flags.list('recovery-pgp-keys') } : {}),
+      ...(ctx.flags.list('recovery-pgp-keys').length > 0
+        ? { recovery_pgp_keys: ctx.flags.list('recovery-pgp-keys') }
+        : {}),
     };
     const resp = await callServer('Error initializing', () => client.init(req));
     const keys = resp.keys ?? [];
@@ -152,7 +205,9 @@ const unsealCommand: CommandDefinition = {
       key = (await ctx.readStdin()).trim();
     } else if (ctx.args.length === 0) {
       if (ctx.nonInteractive) {
-        throw CliError.usage('Refusing to prompt with -non-interactive: give the unseal key as an argument (or "-" for stdin)');
+        throw CliError.usage(
+          'Refusing to prompt with -non-interactive: give the unseal key as an argument (or "-" for stdin)',
+        );
       }
       key = (await ctx.io.promptHidden('Unseal Key (will be hidden): ', 'stdout')).trim();
     }

@@ -4,7 +4,10 @@ import { CliError } from '../cli/cli-error.js';
 import type { CommandDefinition, CommandGroup } from '../cli/command-definition.js';
 import { policyFmtCommand } from './policy-fmt-command.js';
 
-export const policyGroup: CommandGroup = { path: ['policy'], summary: 'Write, read, list and delete ACL policies' };
+export const policyGroup: CommandGroup = {
+  path: ['policy'],
+  summary: 'Write, read, list and delete ACL policies',
+};
 
 /** Policy names are trimmed and lower-cased, as the server stores them. */
 function policyName(raw: string): string {
@@ -29,7 +32,9 @@ const writeCommand: CommandDefinition = {
       try {
         rules = await readFile(path, 'utf8');
       } catch (err) {
-        throw CliError.usage(`Error opening policy file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw CliError.usage(
+          `Error opening policy file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
       }
     }
     const client = await ctx.client();

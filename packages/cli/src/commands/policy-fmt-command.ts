@@ -14,7 +14,9 @@ async function loadParsers(): Promise<{ hcl: TreeParser; json: TreeParser | unde
   try {
     mod = (await import(specifier)) as Record<string, unknown>;
   } catch (err) {
-    throw CliError.usage(`policy fmt needs the HCL parser of ${specifier}, which could not be loaded: ${(err as Error).message}`);
+    throw CliError.usage(
+      `policy fmt needs the HCL parser of ${specifier}, which could not be loaded: ${(err as Error).message}`,
+    );
   }
   if (typeof mod.parseHcl !== 'function') {
     throw CliError.usage(`policy fmt needs ${specifier} to export parseHcl`);
@@ -40,7 +42,9 @@ export const policyFmtCommand: CommandDefinition = {
     try {
       source = await readFile(path, 'utf8');
     } catch (err) {
-      throw CliError.usage(`Error reading source file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw CliError.usage(
+        `Error reading source file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     const parsers = await loadParsers();
     const isJson = source.trimStart().startsWith('{');
@@ -57,7 +61,9 @@ export const policyFmtCommand: CommandDefinition = {
     try {
       await writeFile(path, formatPolicy(tree));
     } catch (err) {
-      throw CliError.usage(`Error writing result to ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw CliError.usage(
+        `Error writing result to ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     ctx.out.line(`Success! Formatted policy: ${path}`);
   },

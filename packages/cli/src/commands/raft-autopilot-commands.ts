@@ -35,7 +35,9 @@ const getConfigCommand: CommandDefinition = {
   async run(ctx) {
     ctx.expectArgs(0);
     const client = await ctx.client();
-    const config = await callServer('Error reading the autopilot configuration', () => client.raftAutopilotConfiguration());
+    const config = await callServer('Error reading the autopilot configuration', () =>
+      client.raftAutopilotConfiguration(),
+    );
     if (!config) return;
     if (ctx.out.format !== 'table') ctx.out.data(config);
     else ctx.out.line(autopilotConfigTable(config));
@@ -64,13 +66,47 @@ const setConfigCommand: CommandDefinition = {
   usage: '[options]',
   help: 'Sends only the settings given as flags; the others keep their values. Durations take Go syntax (10s, 24h).',
   flags: [
-    { name: 'cleanup-dead-servers', kind: 'bool', description: 'Remove dead servers from the Raft configuration periodically and when a server joins.' },
-    { name: 'last-contact-threshold', kind: 'duration', placeholder: '<duration>', description: 'How long a server may go without leader contact before it is unhealthy.' },
-    { name: 'dead-server-last-contact-threshold', kind: 'duration', placeholder: '<duration>', description: 'How long a server may go without leader contact before it is dead (with -cleanup-dead-servers).' },
-    { name: 'max-trailing-logs', kind: 'int', placeholder: '<int>', description: 'How many log entries a server may lag behind the leader and still be healthy.' },
-    { name: 'min-quorum', kind: 'int', placeholder: '<int>', description: 'Fewest servers left before autopilot stops removing dead ones (at least 3).' },
-    { name: 'server-stabilization-time', kind: 'duration', placeholder: '<duration>', description: 'How long a new server must be healthy before it becomes a voter.' },
-    { name: 'disable-upgrade-migration', kind: 'bool', description: 'Do not perform automated upgrade migrations.' },
+    {
+      name: 'cleanup-dead-servers',
+      kind: 'bool',
+      description: 'Remove dead servers from the Raft configuration periodically and when a server joins.',
+    },
+    {
+      name: 'last-contact-threshold',
+      kind: 'duration',
+      placeholder: '<duration>',
+      description: 'How long a server may go without leader contact before it is unhealthy.',
+    },
+    {
+      name: 'dead-server-last-contact-threshold',
+      kind: 'duration',
+      placeholder: '<duration>',
+      description:
+        'How long a server may go without leader contact before it is dead (with -cleanup-dead-servers).',
+    },
+    {
+      name: 'max-trailing-logs',
+      kind: 'int',
+      placeholder: '<int>',
+      description: 'How many log entries a server may lag behind the leader and still be healthy.',
+    },
+    {
+      name: 'min-quorum',
+      kind: 'int',
+      placeholder: '<int>',
+      description: 'Fewest servers left before autopilot stops removing dead ones (at least 3).',
+    },
+    {
+      name: 'server-stabilization-time',
+      kind: 'duration',
+      placeholder: '<duration>',
+      description: 'How long a new server must be healthy before it becomes a voter.',
+    },
+    {
+      name: 'disable-upgrade-migration',
+      kind: 'bool',
+      description: 'Do not perform automated upgrade migrations.',
+    },
   ],
   async run(ctx) {
     ctx.expectArgs(0);
@@ -85,14 +121,24 @@ const setConfigCommand: CommandDefinition = {
       ...(maxTrailingLogs !== undefined ? { max_trailing_logs: maxTrailingLogs } : {}),
       ...(minQuorum !== undefined ? { min_quorum: minQuorum } : {}),
       ...(lastContact !== undefined ? { last_contact_threshold: lastContact } : {}),
-      ...(deadServerLastContact !== undefined ? { dead_server_last_contact_threshold: deadServerLastContact } : {}),
+      ...(deadServerLastContact !== undefined
+        ? { dead_server_last_contact_threshold: deadServerLastContact }
+        : {}),
       ...(stabilization !== undefined ? { server_stabilization_time: stabilization } : {}),
-      ...(f.has('disable-upgrade-migration') ? { disable_upgrade_migration: f.bool('disable-upgrade-migration') } : {}),
+      ...(f.has('disable-upgrade-migration')
+        ? { disable_upgrade_migration: f.bool('disable-upgrade-migration') }
+        : {}),
     };
     const client = await ctx.client();
-    const secret = await callServer('Error setting the autopilot configuration', () => client.setRaftAutopilotConfiguration(input));
+    const secret = await callServer('Error setting the autopilot configuration', () =>
+      client.setRaftAutopilotConfiguration(input),
+    );
     if (secret) ctx.out.secret(secret);
   },
 };
 
-export const raftAutopilotCommands: readonly CommandDefinition[] = [stateCommand, getConfigCommand, setConfigCommand];
+export const raftAutopilotCommands: readonly CommandDefinition[] = [
+  stateCommand,
+  getConfigCommand,
+  setConfigCommand,
+];

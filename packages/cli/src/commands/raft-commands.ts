@@ -20,14 +20,48 @@ const joinCommand: CommandDefinition = {
     'is at LEADER_API_ADDR (e.g. https://10.0.0.1:8200). The -leader-* certificate flags take PEM contents, or @path ' +
     'to read a file. Without LEADER_API_ADDR the node uses the retry_join settings of its configuration.',
   flags: [
-    { name: 'leader-ca-cert', kind: 'string', placeholder: '<pem|@file>', description: 'CA certificate (PEM, or @file) to verify the leader\'s TLS certificate.' },
-    { name: 'leader-client-cert', kind: 'string', placeholder: '<pem|@file>', description: 'Client certificate (PEM, or @file) for TLS authentication to the leader.' },
-    { name: 'leader-client-key', kind: 'string', placeholder: '<pem|@file>', description: 'Private key (PEM, or @file) of -leader-client-cert.' },
-    { name: 'leader-tls-servername', kind: 'string', placeholder: '<name>', description: 'Server name to verify in the leader\'s TLS certificate.' },
-    { name: 'retry', kind: 'bool', description: 'Keep retrying the join in the background until it succeeds.' },
+    {
+      name: 'leader-ca-cert',
+      kind: 'string',
+      placeholder: '<pem|@file>',
+      description: "CA certificate (PEM, or @file) to verify the leader's TLS certificate.",
+    },
+    {
+      name: 'leader-client-cert',
+      kind: 'string',
+      placeholder: '<pem|@file>',
+      description: 'Client certificate (PEM, or @file) for TLS authentication to the leader.',
+    },
+    {
+      name: 'leader-client-key',
+      kind: 'string',
+      placeholder: '<pem|@file>',
+      description: 'Private key (PEM, or @file) of -leader-client-cert.',
+    },
+    {
+      name: 'leader-tls-servername',
+      kind: 'string',
+      placeholder: '<name>',
+      description: "Server name to verify in the leader's TLS certificate.",
+    },
+    {
+      name: 'retry',
+      kind: 'bool',
+      description: 'Keep retrying the join in the background until it succeeds.',
+    },
     { name: 'non-voter', kind: 'bool', description: 'Join as a non-voting member.' },
-    { name: 'auto-join-scheme', kind: 'string', placeholder: '<http|https>', description: 'Scheme of auto-join leader addresses (default https).' },
-    { name: 'auto-join-port', kind: 'int', placeholder: '<port>', description: 'Port of auto-join leader addresses (default 8200).' },
+    {
+      name: 'auto-join-scheme',
+      kind: 'string',
+      placeholder: '<http|https>',
+      description: 'Scheme of auto-join leader addresses (default https).',
+    },
+    {
+      name: 'auto-join-port',
+      kind: 'int',
+      placeholder: '<port>',
+      description: 'Port of auto-join leader addresses (default 8200).',
+    },
   ],
   async run(ctx) {
     ctx.expectArgs(0, 1);
@@ -64,12 +98,14 @@ const listPeersCommand: CommandDefinition = {
   path: ['operator', 'raft', 'list-peers'],
   summary: 'List the members of the Raft cluster',
   usage: '[options]',
-  help: 'Prints the Raft configuration: each member\'s node id, cluster address, state (leader or follower) and whether it votes. -format=json prints the whole response.',
+  help: "Prints the Raft configuration: each member's node id, cluster address, state (leader or follower) and whether it votes. -format=json prints the whole response.",
   flags: [],
   async run(ctx) {
     ctx.expectArgs(0);
     const client = await ctx.client();
-    const answer = await callServer('Error reading the raft cluster configuration', () => client.raftConfiguration());
+    const answer = await callServer('Error reading the raft cluster configuration', () =>
+      client.raftConfiguration(),
+    );
     if (!answer) throw CliError.api('No raft cluster configuration found');
     if (ctx.out.format !== 'table') {
       ctx.out.secret(answer.secret);

@@ -12,7 +12,12 @@ import type { StreamingResponse } from '../client/vault-client.js';
 import { prefixTable } from '../output/raft-rendering.js';
 import { renderKeyValueTable } from '../output/secret-rendering.js';
 import { AtomicFile } from '../raft/atomic-file.js';
-import { describeSnapshotError, inspectSnapshotFile, snapshotFileSize, verifySnapshotFile } from '../raft/snapshot-file.js';
+import {
+  describeSnapshotError,
+  inspectSnapshotFile,
+  snapshotFileSize,
+  verifySnapshotFile,
+} from '../raft/snapshot-file.js';
 
 export const raftSnapshotGroup: CommandGroup = {
   path: ['operator', 'raft', 'snapshot'],
@@ -22,7 +27,8 @@ export const raftSnapshotGroup: CommandGroup = {
 const PROGRESS_FLAG: FlagSpec = {
   name: 'progress',
   kind: 'bool',
-  description: 'Report progress on stderr every second for transfers that take longer (default: when stderr is a terminal).',
+  description:
+    'Report progress on stderr every second for transfers that take longer (default: when stderr is a terminal).',
 };
 
 function progressFor(ctx: CommandContext, label: string, total: number | undefined): TransferProgress {
@@ -59,7 +65,9 @@ async function download(
     try {
       step = await chunks.next();
     } catch (err) {
-      throw CliError.api(`Error taking the snapshot: connection lost after ${bytes} bytes: ${(err as Error).message}`);
+      throw CliError.api(
+        `Error taking the snapshot: connection lost after ${bytes} bytes: ${(err as Error).message}`,
+      );
     }
     if (step.done === true) break;
     const chunk = step.value;
@@ -74,7 +82,9 @@ async function download(
     progress.update(bytes);
   }
   if (res.contentLength !== undefined && bytes !== res.contentLength) {
-    throw CliError.api(`Error taking the snapshot: incomplete snapshot: received ${bytes} of ${res.contentLength} bytes`);
+    throw CliError.api(
+      `Error taking the snapshot: incomplete snapshot: received ${bytes} of ${res.contentLength} bytes`,
+    );
   }
   return { bytes, sha256: hash.digest('hex') };
 }
@@ -116,7 +126,9 @@ const saveCommand: CommandDefinition = {
         summary = await verifySnapshotFile(file.tempPath, saved.sha256);
       } catch (err) {
         if (err instanceof SnapshotError) {
-          throw CliError.api(`Error taking the snapshot: the server sent an invalid snapshot: ${describeSnapshotError(err)}`);
+          throw CliError.api(
+            `Error taking the snapshot: the server sent an invalid snapshot: ${describeSnapshotError(err)}`,
+          );
         }
         throw err;
       }
@@ -129,7 +141,13 @@ const saveCommand: CommandDefinition = {
       await file.discard();
       throw asCliError('Error taking the snapshot', err);
     }
-    const result = { path, bytes: saved.bytes, sha256: saved.sha256, index: summary.index, term: summary.term };
+    const result = {
+      path,
+      bytes: saved.bytes,
+      sha256: saved.sha256,
+      index: summary.index,
+      term: summary.term,
+    };
     if (ctx.out.format !== 'table') {
       ctx.out.data(result, true);
       return;
@@ -153,9 +171,13 @@ const restoreCommand: CommandDefinition = {
   help:
     'Verifies FILE locally (every checksum; a corrupt file is refused without contacting the server), then ' +
     'uploads it to the active node, which replaces all of its data with the snapshot. -force skips the ' +
-    'server\'s check that the snapshot was taken under the same keyring.',
+    "server's check that the snapshot was taken under the same keyring.",
   flags: [
-    { name: 'force', kind: 'bool', description: 'Install the snapshot even if its keyring differs from the cluster\'s (snapshot-force).' },
+    {
+      name: 'force',
+      kind: 'bool',
+      description: "Install the snapshot even if its keyring differs from the cluster's (snapshot-force).",
+    },
     PROGRESS_FLAG,
   ],
   async run(ctx) {
@@ -165,7 +187,10 @@ const restoreCommand: CommandDefinition = {
     try {
       summary = await verifySnapshotFile(path);
     } catch (err) {
-      if (err instanceof SnapshotError) throw CliError.usage(`Refusing to restore ${path}: not a valid snapshot: ${describeSnapshotError(err)}`);
+      if (err instanceof SnapshotError)
+        throw CliError.usage(
+          `Refusing to restore ${path}: not a valid snapshot: ${describeSnapshotError(err)}`,
+        );
       throw err;
     }
     const force = ctx.flags.bool('force');
@@ -184,13 +209,25 @@ const restoreCommand: CommandDefinition = {
       return Readable.from(chunks(), { objectMode: false });
     };
     try {
-      await callServer('Error installing the snapshot', () => client.raftSnapshotRestore(open, { force, size }));
+      await callServer('Error installing the snapshot', () =>
+        client.raftSnapshotRestore(open, { force, size }),
+      );
     } finally {
       progress.finish();
     }
-    const result = { path, bytes: size, sha256: summary.sha256, index: summary.index, term: summary.term, forced: force };
+    const result = {
+      path,
+      bytes: size,
+      sha256: summary.sha256,
+      index: summary.index,
+      term: summary.term,
+      forced: force,
+    };
     if (ctx.out.format !== 'table') ctx.out.data(result, true);
-    else ctx.out.line(`Success! Restored snapshot ${path} (index ${summary.index}, term ${summary.term}, ${size} bytes)`);
+    else
+      ctx.out.line(
+        `Success! Restored snapshot ${path} (index ${summary.index}, term ${summary.term}, ${size} bytes)`,
+      );
   },
 };
 
@@ -246,4 +283,8 @@ const inspectCommand: CommandDefinition = {
   },
 };
 
-export const raftSnapshotCommands: readonly CommandDefinition[] = [saveCommand, restoreCommand, inspectCommand];
+export const raftSnapshotCommands: readonly CommandDefinition[] = [
+  saveCommand,
+  restoreCommand,
+  inspectCommand,
+];

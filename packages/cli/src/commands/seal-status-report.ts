@@ -10,23 +10,29 @@ import { renderKeyValueTable, sealStatusRows } from '../output/secret-rendering.
  * Seal status plus the leader fields, as `vault status` shows them. A sealed node cannot
  * answer `sys/leader`; that error is masked and HA is reported enabled, like Vault does.
  */
-export async function sealStatusReport(client: VaultClient, status: SealStatus): Promise<Record<string, unknown>> {
+export async function sealStatusReport(
+  client: VaultClient,
+  status: SealStatus,
+): Promise<Record<string, unknown>> {
   const report: Record<string, unknown> = { ...status };
   try {
     const leader = await client.leader();
     report.ha_enabled = leader.ha_enabled === true;
     if (leader.is_self) report.is_self = true;
-    if (leader.active_time && !leader.active_time.startsWith('0001-01-01')) report.active_time = leader.active_time;
+    if (leader.active_time && !leader.active_time.startsWith('0001-01-01'))
+      report.active_time = leader.active_time;
     if (leader.leader_address) report.leader_address = leader.leader_address;
     if (leader.leader_cluster_address) report.leader_cluster_address = leader.leader_cluster_address;
     if (leader.performance_standby) report.performance_standby = true;
-    if (leader.performance_standby_last_remote_wal) report.performance_standby_last_remote_wal = leader.performance_standby_last_remote_wal;
+    if (leader.performance_standby_last_remote_wal)
+      report.performance_standby_last_remote_wal = leader.performance_standby_last_remote_wal;
     if (leader.last_wal) report.last_wal = leader.last_wal;
     if (leader.raft_committed_index) report.raft_committed_index = leader.raft_committed_index;
     if (leader.raft_applied_index) report.raft_applied_index = leader.raft_applied_index;
   } catch (err) {
     const sealedAnswer =
-      err instanceof VaultApiError && (err.status === 503 || err.errors.some((e) => e.includes('Vault is sealed')));
+      err instanceof VaultApiError &&
+      (err.status === 503 || err.errors.some((e) => e.includes('Vault is sealed')));
     if (!sealedAnswer) throw asCliError('Error checking leader status', err, ExitCode.usage);
     report.ha_enabled = true;
   }
@@ -47,7 +53,11 @@ export function printSealStatus(ctx: CommandContext, report: Record<string, unkn
 }
 
 /** Checks that `value` looks like a seal-status object. */
-export function assertSealStatus(value: unknown, context: string, exitCode: number = ExitCode.api): SealStatus {
+export function assertSealStatus(
+  value: unknown,
+  context: string,
+  exitCode: number = ExitCode.api,
+): SealStatus {
   if (typeof value !== 'object' || value === null || typeof (value as SealStatus).sealed !== 'boolean') {
     throw new CliError(exitCode, `${context}: the server sent an unexpected answer`);
   }

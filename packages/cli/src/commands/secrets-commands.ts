@@ -8,7 +8,10 @@ import { formatTable } from '../output/column-table.js';
 import { formatGoValue } from '../output/go-value-format.js';
 import { sanitizePath } from '../kv/kv-path.js';
 
-export const secretsGroup: CommandGroup = { path: ['secrets'], summary: 'Enable, list, tune and disable secrets engines' };
+export const secretsGroup: CommandGroup = {
+  path: ['secrets'],
+  summary: 'Enable, list, tune and disable secrets engines',
+};
 
 /** `path/` with exactly one trailing slash. */
 function mountPathOf(raw: string): string {
@@ -17,16 +20,66 @@ function mountPathOf(raw: string): string {
 }
 
 const TUNING_FLAGS: readonly FlagSpec[] = [
-  { name: 'description', kind: 'string', placeholder: '<text>', description: 'Human-friendly description of the mount.' },
-  { name: 'default-lease-ttl', kind: 'duration', placeholder: '<duration>', description: 'Default lease TTL of the mount.' },
-  { name: 'max-lease-ttl', kind: 'duration', placeholder: '<duration>', description: 'Maximum lease TTL of the mount.' },
-  { name: 'audit-non-hmac-request-keys', kind: 'string-slice', placeholder: '<key>', description: 'Request keys not HMACed in audit logs; repeatable.' },
-  { name: 'audit-non-hmac-response-keys', kind: 'string-slice', placeholder: '<key>', description: 'Response keys not HMACed in audit logs; repeatable.' },
-  { name: 'listing-visibility', kind: 'string', placeholder: '<unauth|hidden>', description: 'Whether the UI lists the mount for unauthenticated users.' },
-  { name: 'passthrough-request-headers', kind: 'string-slice', placeholder: '<header>', description: 'Request headers passed to the engine; repeatable.' },
-  { name: 'allowed-response-headers', kind: 'string-slice', placeholder: '<header>', description: 'Response headers the engine may set; repeatable.' },
-  { name: 'options', kind: 'string-map', placeholder: '<k=v>', description: 'Engine option key=value; repeatable.' },
-  { name: 'version', kind: 'int', placeholder: '<int>', description: 'Engine version; for kv, 2 enables versioning (same as -options=version=2).' },
+  {
+    name: 'description',
+    kind: 'string',
+    placeholder: '<text>',
+    description: 'Human-friendly description of the mount.',
+  },
+  {
+    name: 'default-lease-ttl',
+    kind: 'duration',
+    placeholder: '<duration>',
+    description: 'Default lease TTL of the mount.',
+  },
+  {
+    name: 'max-lease-ttl',
+    kind: 'duration',
+    placeholder: '<duration>',
+    description: 'Maximum lease TTL of the mount.',
+  },
+  {
+    name: 'audit-non-hmac-request-keys',
+    kind: 'string-slice',
+    placeholder: '<key>',
+    description: 'Request keys not HMACed in audit logs; repeatable.',
+  },
+  {
+    name: 'audit-non-hmac-response-keys',
+    kind: 'string-slice',
+    placeholder: '<key>',
+    description: 'Response keys not HMACed in audit logs; repeatable.',
+  },
+  {
+    name: 'listing-visibility',
+    kind: 'string',
+    placeholder: '<unauth|hidden>',
+    description: 'Whether the UI lists the mount for unauthenticated users.',
+  },
+  {
+    name: 'passthrough-request-headers',
+    kind: 'string-slice',
+    placeholder: '<header>',
+    description: 'Request headers passed to the engine; repeatable.',
+  },
+  {
+    name: 'allowed-response-headers',
+    kind: 'string-slice',
+    placeholder: '<header>',
+    description: 'Response headers the engine may set; repeatable.',
+  },
+  {
+    name: 'options',
+    kind: 'string-map',
+    placeholder: '<k=v>',
+    description: 'Engine option key=value; repeatable.',
+  },
+  {
+    name: 'version',
+    kind: 'int',
+    placeholder: '<int>',
+    description: 'Engine version; for kv, 2 enables versioning (same as -options=version=2).',
+  },
   { name: 'plugin-version', kind: 'string', placeholder: '<version>', description: 'Plugin version to run.' },
 ];
 
@@ -42,11 +95,19 @@ function optionsOf(ctx: CommandContext): Record<string, string> | undefined {
 function listConfigOf(ctx: CommandContext): MountConfigInput {
   const f = ctx.flags;
   return {
-    ...(f.has('audit-non-hmac-request-keys') ? { audit_non_hmac_request_keys: f.list('audit-non-hmac-request-keys') } : {}),
-    ...(f.has('audit-non-hmac-response-keys') ? { audit_non_hmac_response_keys: f.list('audit-non-hmac-response-keys') } : {}),
+    ...(f.has('audit-non-hmac-request-keys')
+      ? { audit_non_hmac_request_keys: f.list('audit-non-hmac-request-keys') }
+      : {}),
+    ...(f.has('audit-non-hmac-response-keys')
+      ? { audit_non_hmac_response_keys: f.list('audit-non-hmac-response-keys') }
+      : {}),
     ...(f.has('listing-visibility') ? { listing_visibility: f.string('listing-visibility') ?? '' } : {}),
-    ...(f.has('passthrough-request-headers') ? { passthrough_request_headers: f.list('passthrough-request-headers') } : {}),
-    ...(f.has('allowed-response-headers') ? { allowed_response_headers: f.list('allowed-response-headers') } : {}),
+    ...(f.has('passthrough-request-headers')
+      ? { passthrough_request_headers: f.list('passthrough-request-headers') }
+      : {}),
+    ...(f.has('allowed-response-headers')
+      ? { allowed_response_headers: f.list('allowed-response-headers') }
+      : {}),
     ...(f.has('plugin-version') ? { plugin_version: f.string('plugin-version') ?? '' } : {}),
   };
 }
@@ -57,13 +118,27 @@ const enableCommand: CommandDefinition = {
   usage: '[options] TYPE',
   help: 'Mounts a secrets engine of TYPE (kv, kv-v2, transit, ...) at -path (default: the type name). For kv, -version=2 enables versioning.',
   flags: [
-    { name: 'path', kind: 'string', placeholder: '<path>', description: 'Where to mount the engine (default: TYPE).' },
+    {
+      name: 'path',
+      kind: 'string',
+      placeholder: '<path>',
+      description: 'Where to mount the engine (default: TYPE).',
+    },
     ...TUNING_FLAGS,
     { name: 'force-no-cache', kind: 'bool', description: 'Never cache responses of this engine.' },
-    { name: 'plugin-name', kind: 'string', placeholder: '<name>', description: 'Plugin name when TYPE is "plugin".' },
+    {
+      name: 'plugin-name',
+      kind: 'string',
+      placeholder: '<name>',
+      description: 'Plugin name when TYPE is "plugin".',
+    },
     { name: 'local', kind: 'bool', description: 'Do not replicate the mount.' },
-    { name: 'seal-wrap', kind: 'bool', description: 'Seal-wrap the engine\'s critical values.' },
-    { name: 'external-entropy-access', kind: 'bool', description: 'Give the engine access to external entropy.' },
+    { name: 'seal-wrap', kind: 'bool', description: "Seal-wrap the engine's critical values." },
+    {
+      name: 'external-entropy-access',
+      kind: 'bool',
+      description: 'Give the engine access to external entropy.',
+    },
   ],
   async run(ctx) {
     ctx.expectArgs(1);
@@ -123,7 +198,13 @@ const listCommand: CommandDefinition = {
   path: ['secrets', 'list'],
   summary: 'List enabled secrets engines',
   usage: '[options]',
-  flags: [{ name: 'detailed', kind: 'bool', description: 'Show all mount details (TTLs, options, replication, ...).' }],
+  flags: [
+    {
+      name: 'detailed',
+      kind: 'bool',
+      description: 'Show all mount details (TTLs, options, replication, ...).',
+    },
+  ],
   async run(ctx) {
     ctx.expectArgs(0);
     const client = await ctx.client();
@@ -135,7 +216,24 @@ const listCommand: CommandDefinition = {
     const paths = Object.keys(mounts).sort();
     const m = (p: string): MountOutput => mounts[p] as MountOutput;
     if (ctx.flags.bool('detailed') || ctx.out.detailed) {
-      const header = ['Path', 'Plugin', 'Accessor', 'Default TTL', 'Max TTL', 'Force No Cache', 'Replication', 'Seal Wrap', 'External Entropy Access', 'Options', 'Description', 'UUID', 'Version', 'Running Version', 'Running SHA256', 'Deprecation Status'];
+      const header = [
+        'Path',
+        'Plugin',
+        'Accessor',
+        'Default TTL',
+        'Max TTL',
+        'Force No Cache',
+        'Replication',
+        'Seal Wrap',
+        'External Entropy Access',
+        'Options',
+        'Description',
+        'UUID',
+        'Version',
+        'Running Version',
+        'Running SHA256',
+        'Deprecation Status',
+      ];
       ctx.out.line(
         formatTable(
           header,
@@ -201,4 +299,9 @@ const tuneCommand: CommandDefinition = {
   },
 };
 
-export const secretsCommands: readonly CommandDefinition[] = [enableCommand, disableCommand, listCommand, tuneCommand];
+export const secretsCommands: readonly CommandDefinition[] = [
+  enableCommand,
+  disableCommand,
+  listCommand,
+  tuneCommand,
+];

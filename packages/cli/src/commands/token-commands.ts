@@ -4,7 +4,10 @@ import type { CommandDefinition, CommandGroup } from '../cli/command-definition.
 import { goDurationString } from '../cli/go-duration.js';
 import type { TokenCreateRequest, VaultSecret } from '../client/vault-api-types.js';
 
-export const tokenGroup: CommandGroup = { path: ['token'], summary: 'Create, inspect, renew and revoke tokens' };
+export const tokenGroup: CommandGroup = {
+  path: ['token'],
+  summary: 'Create, inspect, renew and revoke tokens',
+};
 
 function printSecretOrField(ctx: Parameters<CommandDefinition['run']>[0], secret: VaultSecret): void {
   const field = ctx.flags.string('field');
@@ -18,20 +21,71 @@ const createCommand: CommandDefinition = {
   usage: '[options]',
   help: 'Creates a token, a child of the current token unless -orphan. Policies default to those of the current token.',
   flags: [
-    { name: 'id', kind: 'string', placeholder: '<id>', description: 'Token value to use instead of a generated one (root/sudo only).' },
-    { name: 'display-name', kind: 'string', placeholder: '<name>', description: 'Name attached to the token (shown as token-<name>).' },
+    {
+      name: 'id',
+      kind: 'string',
+      placeholder: '<id>',
+      description: 'Token value to use instead of a generated one (root/sudo only).',
+    },
+    {
+      name: 'display-name',
+      kind: 'string',
+      placeholder: '<name>',
+      description: 'Name attached to the token (shown as token-<name>).',
+    },
     { name: 'ttl', kind: 'duration', placeholder: '<duration>', description: 'Initial TTL (e.g. 30m, 24h).' },
-    { name: 'explicit-max-ttl', kind: 'duration', placeholder: '<duration>', description: 'Hard limit on the token lifetime, renewals included.' },
-    { name: 'period', kind: 'duration', placeholder: '<duration>', description: 'Make a periodic token renewable forever by this period.' },
+    {
+      name: 'explicit-max-ttl',
+      kind: 'duration',
+      placeholder: '<duration>',
+      description: 'Hard limit on the token lifetime, renewals included.',
+    },
+    {
+      name: 'period',
+      kind: 'duration',
+      placeholder: '<duration>',
+      description: 'Make a periodic token renewable forever by this period.',
+    },
     { name: 'renewable', kind: 'bool', description: 'Allow the token to be renewed (default true).' },
     { name: 'orphan', kind: 'bool', description: 'Create the token without a parent (root/sudo only).' },
     { name: 'no-default-policy', kind: 'bool', description: 'Do not attach the "default" policy.' },
-    { name: 'use-limit', kind: 'int', aliases: ['num-uses'], placeholder: '<int>', description: 'Number of uses before the token is revoked (0 = unlimited).' },
-    { name: 'role', kind: 'string', placeholder: '<name>', description: 'Create the token through this token role.' },
-    { name: 'type', kind: 'string', placeholder: '<service|batch>', description: 'Token type (default "service").' },
-    { name: 'metadata', kind: 'string-map', placeholder: '<k=v>', description: 'Metadata key=value; repeatable.' },
-    { name: 'policy', kind: 'string-slice', placeholder: '<name>', description: 'Policy to attach; repeatable or comma-separated.' },
-    { name: 'entity-alias', kind: 'string', placeholder: '<name>', description: 'Entity alias to associate (with -role).' },
+    {
+      name: 'use-limit',
+      kind: 'int',
+      aliases: ['num-uses'],
+      placeholder: '<int>',
+      description: 'Number of uses before the token is revoked (0 = unlimited).',
+    },
+    {
+      name: 'role',
+      kind: 'string',
+      placeholder: '<name>',
+      description: 'Create the token through this token role.',
+    },
+    {
+      name: 'type',
+      kind: 'string',
+      placeholder: '<service|batch>',
+      description: 'Token type (default "service").',
+    },
+    {
+      name: 'metadata',
+      kind: 'string-map',
+      placeholder: '<k=v>',
+      description: 'Metadata key=value; repeatable.',
+    },
+    {
+      name: 'policy',
+      kind: 'string-slice',
+      placeholder: '<name>',
+      description: 'Policy to attach; repeatable or comma-separated.',
+    },
+    {
+      name: 'entity-alias',
+      kind: 'string',
+      placeholder: '<name>',
+      description: 'Entity alias to associate (with -role).',
+    },
   ],
   field: true,
   async run(ctx) {
@@ -96,7 +150,13 @@ const renewCommand: CommandDefinition = {
   usage: '[options] [TOKEN | ACCESSOR]',
   flags: [
     { name: 'accessor', kind: 'bool', description: 'Treat the argument as a token accessor.' },
-    { name: 'increment', kind: 'duration', aliases: ['i'], placeholder: '<duration>', description: 'Requested extension of the TTL.' },
+    {
+      name: 'increment',
+      kind: 'duration',
+      aliases: ['i'],
+      placeholder: '<duration>',
+      description: 'Requested extension of the TTL.',
+    },
   ],
   field: true,
   async run(ctx) {
@@ -106,7 +166,9 @@ const renewCommand: CommandDefinition = {
     const client = await ctx.client();
     const secret = await callServer('Error renewing token', () => {
       if (token === '') return client.tokenRenewSelf(increment);
-      return ctx.flags.bool('accessor') ? client.tokenRenewAccessor(token, increment) : client.tokenRenew(token, increment);
+      return ctx.flags.bool('accessor')
+        ? client.tokenRenewAccessor(token, increment)
+        : client.tokenRenew(token, increment);
     });
     printSecretOrField(ctx, secret);
   },
@@ -120,7 +182,12 @@ const revokeCommand: CommandDefinition = {
   flags: [
     { name: 'accessor', kind: 'bool', description: 'Treat the argument as a token accessor.' },
     { name: 'self', kind: 'bool', description: 'Revoke the token in use.' },
-    { name: 'mode', kind: 'string', placeholder: '<orphan|path>', description: 'Revocation mode: "" (tree), "orphan", or "path".' },
+    {
+      name: 'mode',
+      kind: 'string',
+      placeholder: '<orphan|path>',
+      description: 'Revocation mode: "" (tree), "orphan", or "path".',
+    },
   ],
   async run(ctx) {
     const self = ctx.flags.bool('self');
@@ -154,7 +221,10 @@ const capabilitiesCommand: CommandDefinition = {
   flags: [],
   async run(ctx) {
     ctx.expectArgs(1, 2);
-    const [token, path] = ctx.args.length === 2 ? [ctx.args[0] as string, ctx.args[1] as string] : [undefined, ctx.args[0] as string];
+    const [token, path] =
+      ctx.args.length === 2
+        ? [ctx.args[0] as string, ctx.args[1] as string]
+        : [undefined, ctx.args[0] as string];
     const client = await ctx.client();
     const caps = await callServer('Error listing capabilities', () =>
       token === undefined ? client.capabilitiesSelf(path) : client.capabilities(token, path),

@@ -4,10 +4,12 @@
  * four spaces.
  */
 export function formatColumns(rows: readonly (readonly string[])[]): string {
-  const cells = rows.map((row) => row.map((cell) => {
-    const trimmed = cell.trim();
-    return trimmed === '' ? 'n/a' : trimmed;
-  }));
+  const cells = rows.map((row) =>
+    row.map((cell) => {
+      const trimmed = cell.trim();
+      return trimmed === '' ? 'n/a' : trimmed;
+    }),
+  );
   const widths: number[] = [];
   for (const row of cells) {
     row.forEach((cell, i) => {
@@ -17,7 +19,9 @@ export function formatColumns(rows: readonly (readonly string[])[]): string {
   return cells
     .map((row) =>
       row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - displayWidth(cell))))
+        .map((cell, i) =>
+          i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - displayWidth(cell)),
+        )
         .join('    '),
     )
     .join('\n');

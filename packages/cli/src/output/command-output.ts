@@ -90,7 +90,9 @@ export class CommandOutput {
 
   /** A LIST answer: sorted `Keys` table, or the keys array (whole envelope with -detailed). */
   list(secret: VaultSecret): void {
-    const keys = Array.isArray(secret.data?.keys) ? (secret.data.keys as unknown[]).map((k) => formatGoValue(k)) : [];
+    const keys = Array.isArray(secret.data?.keys)
+      ? (secret.data.keys as unknown[]).map((k) => formatGoValue(k))
+      : [];
     if (this.format === 'table') {
       this.warnings(secret);
       const table = renderKeysTable(keys);

@@ -5,7 +5,8 @@
 export function formatGoValue(value: unknown): string {
   if (value === null || value === undefined) return '<nil>';
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   if (Array.isArray(value)) return `[${value.map((v) => formatGoValue(v)).join(' ')}]`;
   if (typeof value === 'object') {
     const obj = value as Record<string, unknown>;

@@ -1,5 +1,10 @@
 import { formatGoDuration, parseDurationSeconds } from '../cli/go-duration.js';
-import type { AutopilotConfig, AutopilotServer, AutopilotState, RaftServer } from '../client/vault-api-types.js';
+import type {
+  AutopilotConfig,
+  AutopilotServer,
+  AutopilotState,
+  RaftServer,
+} from '../client/vault-api-types.js';
 import { formatTable } from './column-table.js';
 
 /**
@@ -79,7 +84,10 @@ export function autopilotConfigTable(config: AutopilotConfig): string {
 }
 
 /** Entries and bytes per top-level key prefix (`snapshot inspect`). */
-export function prefixTable(counts: Readonly<Record<string, number>>, bytes: Readonly<Record<string, number>>): string {
+export function prefixTable(
+  counts: Readonly<Record<string, number>>,
+  bytes: Readonly<Record<string, number>>,
+): string {
   const prefixes = Object.keys(counts);
   if (prefixes.length === 0) return '';
   return formatTable(

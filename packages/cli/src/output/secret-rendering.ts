@@ -124,7 +124,10 @@ export function renderKeyValueTable(rows: readonly (readonly string[])[]): strin
 /** The `Keys` table of a LIST answer, sorted. */
 export function renderKeysTable(keys: readonly string[]): string {
   if (keys.length === 0) return '';
-  return formatTable(['Keys'], [...keys].sort().map((k) => [k]));
+  return formatTable(
+    ['Keys'],
+    [...keys].sort().map((k) => [k]),
+  );
 }
 
 /** `== Title ==` padded with equal signs to `totalLen` (Vault's section headers). */
@@ -173,15 +176,21 @@ export function sealStatusRows(status: Readonly<Record<string, unknown>>): strin
     const isSelf = status.is_self === true;
     rows.push(['HA Mode', isSelf ? 'active' : 'standby']);
     const activeTime = str(status.active_time);
-    if (isSelf && activeTime !== '' && !activeTime.startsWith('0001-01-01')) rows.push(['Active Since', activeTime]);
+    if (isSelf && activeTime !== '' && !activeTime.startsWith('0001-01-01'))
+      rows.push(['Active Since', activeTime]);
     if (!isSelf) rows.push(['Active Node Address', str(status.leader_address) || '<none>']);
     if (status.performance_standby === true) {
       rows.push(['Performance Standby Node', 'true']);
-      rows.push(['Performance Standby Last Remote WAL', str(status.performance_standby_last_remote_wal ?? 0)]);
+      rows.push([
+        'Performance Standby Last Remote WAL',
+        str(status.performance_standby_last_remote_wal ?? 0),
+      ]);
     }
   }
-  if (Number(status.raft_committed_index ?? 0) > 0) rows.push(['Raft Committed Index', str(status.raft_committed_index)]);
-  if (Number(status.raft_applied_index ?? 0) > 0) rows.push(['Raft Applied Index', str(status.raft_applied_index)]);
+  if (Number(status.raft_committed_index ?? 0) > 0)
+    rows.push(['Raft Committed Index', str(status.raft_committed_index)]);
+  if (Number(status.raft_applied_index ?? 0) > 0)
+    rows.push(['Raft Applied Index', str(status.raft_applied_index)]);
   if (Number(status.last_wal ?? 0) > 0) rows.push(['Last WAL', str(status.last_wal)]);
   const warnings = status.warnings;
   if (Array.isArray(warnings) && warnings.length > 0) rows.push(['Warnings', formatGoValue(warnings)]);
@@ -189,7 +198,11 @@ export function sealStatusRows(status: Readonly<Record<string, unknown>>): strin
 }
 
 /** Key-status lines (`operator key-status`, `operator rotate`), no header. */
-export function renderKeyStatus(status: { term: number; install_time: string; encryptions?: number | undefined }): string {
+export function renderKeyStatus(status: {
+  term: number;
+  install_time: string;
+  encryptions?: number | undefined;
+}): string {
   const rows = [
     ['Key Term', String(status.term)],
     ['Install Time', formatRfc822(status.install_time)],

@@ -25,7 +25,19 @@ const PATH_KEYS = new Set([
   'control_group',
   'subscribe_event_types',
 ]);
-const CAPABILITIES = new Set(['create', 'read', 'update', 'patch', 'delete', 'list', 'sudo', 'deny', 'subscribe', 'recover', 'scan']);
+const CAPABILITIES = new Set([
+  'create',
+  'read',
+  'update',
+  'patch',
+  'delete',
+  'list',
+  'sudo',
+  'deny',
+  'subscribe',
+  'recover',
+  'scan',
+]);
 const LEGACY_POLICIES = new Set(['deny', 'read', 'write', 'sudo']);
 
 function at(pos: { line: number; column: number }): string {
@@ -87,7 +99,9 @@ export function validatePolicy(tree: PolicySyntaxTree): string[] {
         }
         if (name === 'policy') {
           if (rule.value.kind !== 'string' || !LEGACY_POLICIES.has(rule.value.value)) {
-            problems.push(`${at(rule.pos)}: invalid policy value in path "${entry.label}" (deny, read, write or sudo)`);
+            problems.push(
+              `${at(rule.pos)}: invalid policy value in path "${entry.label}" (deny, read, write or sudo)`,
+            );
           }
         }
       }
@@ -113,7 +127,10 @@ export function formatPolicy(tree: PolicySyntaxTree): string {
   const printer = new Printer(tree.comments);
   const lines = printer.body(tree.body.items, 0, 0, Infinity);
   lines.push(...printer.remaining(0));
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
 }
 
 class Printer {
@@ -148,7 +165,10 @@ class Printer {
 
   private comment(c: PolicyComment, depth: number): string[] {
     const pad = INDENT.repeat(depth);
-    return c.text.replace(/\s+$/, '').split('\n').map((l, i) => (i === 0 ? pad + l : l));
+    return c.text
+      .replace(/\s+$/, '')
+      .split('\n')
+      .map((l, i) => (i === 0 ? pad + l : l));
   }
 
   /**
@@ -250,11 +270,18 @@ class Printer {
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 function unquoteKeys(item: PolicyItem, insideParameters: boolean): PolicyItem {
-  const keys = item.keys.map((k) => (insideParameters || !IDENTIFIER.test(k.name) ? k : { ...k, quoted: false }));
+  const keys = item.keys.map((k) =>
+    insideParameters || !IDENTIFIER.test(k.name) ? k : { ...k, quoted: false },
+  );
   const name = item.keys[0]?.name ?? '';
   const value =
     item.value.kind === 'object'
-      ? { ...item.value, items: item.value.items.map((i) => unquoteKeys(i, insideParameters || name.endsWith('_parameters'))) }
+      ? {
+          ...item.value,
+          items: item.value.items.map((i) =>
+            unquoteKeys(i, insideParameters || name.endsWith('_parameters')),
+          ),
+        }
       : item.value;
   return { ...item, keys, value };
 }
@@ -275,7 +302,10 @@ export function policyTreeFromJson(tree: PolicySyntaxTree): PolicySyntaxTree {
         }
         const block: PolicyItem = {
           kind: 'item',
-          keys: [{ ...(item.keys[0] as PolicyKey), quoted: false }, { ...(inner.keys[0] as PolicyKey), quoted: true }],
+          keys: [
+            { ...(item.keys[0] as PolicyKey), quoted: false },
+            { ...(inner.keys[0] as PolicyKey), quoted: true },
+          ],
           assign: false,
           value: inner.value,
           pos: inner.pos,

@@ -9,7 +9,9 @@ export async function snapshotFileSize(path: string): Promise<number> {
   try {
     info = await stat(path);
   } catch (err) {
-    throw CliError.usage(`Error opening snapshot file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw CliError.usage(
+      `Error opening snapshot file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   if (!info.isFile()) throw CliError.usage(`Error opening snapshot file ${path}: not a regular file`);
   return info.size;
@@ -30,7 +32,9 @@ export async function verifySnapshotFile(path: string, sha256?: string): Promise
     return await verifySnapshot(createReadStream(path), sha256 === undefined ? {} : { sha256 });
   } catch (err) {
     if (err instanceof SnapshotError) throw err;
-    throw CliError.usage(`Error reading snapshot file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw CliError.usage(
+      `Error reading snapshot file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
@@ -40,7 +44,10 @@ export async function inspectSnapshotFile(path: string): Promise<SnapshotSummary
   try {
     return await inspectSnapshot(createReadStream(path));
   } catch (err) {
-    if (err instanceof SnapshotError) throw CliError.usage(`Error inspecting snapshot ${path}: ${describeSnapshotError(err)}`);
-    throw CliError.usage(`Error reading snapshot file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    if (err instanceof SnapshotError)
+      throw CliError.usage(`Error inspecting snapshot ${path}: ${describeSnapshotError(err)}`);
+    throw CliError.usage(
+      `Error reading snapshot file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }

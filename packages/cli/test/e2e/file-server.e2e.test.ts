@@ -122,7 +122,8 @@ void describe('coffer operator lifecycle against a file-storage server (e2e)', (
     const reset = await cli(['operator', 'unseal', '-reset']);
     assert.equal(reset.code, 0, reset.stderr);
     assert.match(reset.stdout, /^Unseal Progress\s+0\/2$/m);
-    for (const key of init.unseal_keys_b64.slice(1)) assert.equal((await cli(['operator', 'unseal', key])).code, 0);
+    for (const key of init.unseal_keys_b64.slice(1))
+      assert.equal((await cli(['operator', 'unseal', key])).code, 0);
     assert.equal((await cli(['kv', 'get', '-field=greeting', 'app/config'])).stdout, 'hello');
   });
 
@@ -136,7 +137,8 @@ void describe('coffer operator lifecycle against a file-storage server (e2e)', (
     const status = await cli(['status']);
     assert.equal(status.code, 2);
     assert.match(status.stdout, /^Initialized\s+true$/m);
-    for (const key of init.unseal_keys_b64.slice(0, 2)) assert.equal((await cli(['operator', 'unseal', key])).code, 0);
+    for (const key of init.unseal_keys_b64.slice(0, 2))
+      assert.equal((await cli(['operator', 'unseal', key])).code, 0);
     assert.equal((await cli(['status'])).code, 0);
     assert.equal((await cli(['kv', 'get', '-field=greeting', 'app/config'])).stdout, 'hello');
     const keyStatus = await cli(['operator', 'key-status', '-format=json']);

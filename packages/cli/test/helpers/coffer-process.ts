@@ -25,9 +25,17 @@ function nodeArgs(args: readonly string[]): string[] {
 }
 
 /** Runs `coffer <args>` as a child process and collects its output. */
-export function runCoffer(args: readonly string[], env: Record<string, string>, stdin?: string): Promise<ProcessResult> {
+export function runCoffer(
+  args: readonly string[],
+  env: Record<string, string>,
+  stdin?: string,
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, nodeArgs(args), { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, nodeArgs(args), {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -68,8 +76,16 @@ export class ServerProcess {
    * Starts `coffer server <args>` and waits until it prints its listener address (listen on
    * port 0 so the system picks a free port) and answers `sys/seal-status`.
    */
-  static async start(args: readonly string[], env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
-    const child = spawn(process.execPath, nodeArgs(['server', ...args]), { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  static async start(
+    args: readonly string[],
+    env: Record<string, string>,
+    timeoutMs = 60_000,
+  ): Promise<ServerProcess> {
+    const child = spawn(process.execPath, nodeArgs(['server', ...args]), {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const output = { text: '' };
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     const state: { exitCode: number | null | undefined } = { exitCode: undefined };
@@ -94,7 +110,8 @@ export class ServerProcess {
         }
         await new Promise((r) => setTimeout(r, 100));
       }
-      if (address === undefined || Date.now() >= deadline) throw new Error('server did not become ready in time');
+      if (address === undefined || Date.now() >= deadline)
+        throw new Error('server did not become ready in time');
     } catch (err) {
       child.kill('SIGKILL');
       await exited;

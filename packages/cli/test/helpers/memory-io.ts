@@ -12,7 +12,13 @@ export class MemoryIo implements CliIo {
   readonly stderrIsTTY: boolean;
 
   constructor(
-    opts: { stdin?: string; promptAnswers?: string[]; stdoutIsTTY?: boolean; stdinIsTTY?: boolean; stderrIsTTY?: boolean } = {},
+    opts: {
+      stdin?: string;
+      promptAnswers?: string[];
+      stdoutIsTTY?: boolean;
+      stdinIsTTY?: boolean;
+      stderrIsTTY?: boolean;
+    } = {},
   ) {
     this.stdin = opts.stdin;
     this.promptAnswers = [...(opts.promptAnswers ?? [])];

@@ -1,4 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A request as the scripted server saw it. */
@@ -112,8 +118,23 @@ export class ScriptedServer {
             const target = `${pre[1] ?? ''}/`;
             const mount = [...this.preflight.keys()].find((m) => target.startsWith(m));
             reply = mount
-              ? { body: { data: { path: mount, type: 'kv', options: { version: String(this.preflight.get(mount)) } } } }
-              : { status: 403, body: { errors: ['preflight capability check returned 403, please ensure client\'s policies grant access to path "x"'] } };
+              ? {
+                  body: {
+                    data: {
+                      path: mount,
+                      type: 'kv',
+                      options: { version: String(this.preflight.get(mount)) },
+                    },
+                  },
+                }
+              : {
+                  status: 403,
+                  body: {
+                    errors: [
+                      'preflight capability check returned 403, please ensure client\'s policies grant access to path "x"',
+                    ],
+                  },
+                };
           } else {
             reply = { status: 404, body: { errors: [] } };
           }
@@ -140,7 +161,10 @@ export class ScriptedServer {
 }
 
 /** A logical response envelope with the given data. */
-export function envelope(data: Record<string, unknown> | null, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function envelope(
+  data: Record<string, unknown> | null,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     request_id: 'req-1',
     lease_id: '',

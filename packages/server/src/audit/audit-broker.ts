@@ -5,7 +5,12 @@ import { CofferError } from '../errors/coffer-error.js';
 import { ErrorCode } from '../errors/error-code.js';
 import type { LogicalResponse } from '../logical/logical-response.js';
 import { FileAuditDevice, SocketAuditDevice, type AuditDevice } from './audit-devices.js';
-import { formatRequestEntry, formatResponseEntry, type AuditRequestInfo, type FormatOptions } from './audit-format.js';
+import {
+  formatRequestEntry,
+  formatResponseEntry,
+  type AuditRequestInfo,
+  type FormatOptions,
+} from './audit-format.js';
 import { hmacString } from './hash.js';
 
 /** The audit table (`core/audit`, through the barrier). */
@@ -41,7 +46,10 @@ interface Enabled {
 const bad = (message: string): CofferError => new CofferError(ErrorCode.BadRequest, message);
 const failClosed = (): CofferError => new CofferError(ErrorCode.Internal, 'internal error');
 
-function createDevice(type: string, options: Readonly<Record<string, string>>): AuditDevice & { start?: () => Promise<void> } {
+function createDevice(
+  type: string,
+  options: Readonly<Record<string, string>>,
+): AuditDevice & { start?: () => Promise<void> } {
   if (type === 'file') return FileAuditDevice.fromOptions(options);
   if (type === 'socket') return SocketAuditDevice.fromOptions(options);
   throw bad(`unknown backend type: "${type}"`);
@@ -92,10 +100,16 @@ export class AuditBroker {
         const device = createDevice(entry.type, entry.options);
         this.#devices.set(entry.path, this.#enabledOf(entry, device, salt));
         await device.start?.().catch((err: unknown) => {
-          this.#logger.error({ path: entry.path, error_name: errorName(err) }, 'audit device could not be opened');
+          this.#logger.error(
+            { path: entry.path, error_name: errorName(err) },
+            'audit device could not be opened',
+          );
         });
       } catch (err) {
-        this.#logger.error({ path: entry.path, error_name: errorName(err) }, 'audit device could not be loaded; skipping it');
+        this.#logger.error(
+          { path: entry.path, error_name: errorName(err) },
+          'audit device could not be loaded; skipping it',
+        );
       }
     }
   }
@@ -104,7 +118,11 @@ export class AuditBroker {
     return {
       entry,
       device,
-      format: { salt, logRaw: boolOption(entry.options, 'log_raw', false), hmacAccessor: boolOption(entry.options, 'hmac_accessor', true) },
+      format: {
+        salt,
+        logRaw: boolOption(entry.options, 'log_raw', false),
+        hmacAccessor: boolOption(entry.options, 'hmac_accessor', true),
+      },
       prefix: entry.options['prefix'] ?? '',
     };
   }
@@ -150,7 +168,14 @@ export class AuditBroker {
         delete options['path'];
       }
       const device = createDevice(req.type, options);
-      const entry: AuditTableEntry = Object.freeze({ path: req.path, type: req.type, description: req.description, options: Object.freeze(options), local: req.local, uuid: randomUUID() });
+      const entry: AuditTableEntry = Object.freeze({
+        path: req.path,
+        type: req.type,
+        description: req.description,
+        options: Object.freeze(options),
+        local: req.local,
+        uuid: randomUUID(),
+      });
       const enabled = this.#enabledOf(entry, device, randomBytes(32));
       try {
         await device.start?.();
@@ -198,7 +223,10 @@ export class AuditBroker {
     await Promise.all(
       [...this.#devices.values()].map(async (d) =>
         d.device.reopen().catch((err: unknown) => {
-          this.#logger.error({ path: d.entry.path, error_name: errorName(err) }, 'reopening audit device failed');
+          this.#logger.error(
+            { path: d.entry.path, error_name: errorName(err) },
+            'reopening audit device failed',
+          );
         }),
       ),
     );
@@ -208,11 +236,17 @@ export class AuditBroker {
   async #broadcast(what: string, line: (d: Enabled) => string): Promise<void> {
     const devices = [...this.#devices.values()];
     if (devices.length === 0) return;
-    const results = await Promise.allSettled(devices.map(async (d) => d.device.write(`${d.prefix}${line(d)}`)));
+    const results = await Promise.allSettled(
+      devices.map(async (d) => d.device.write(`${d.prefix}${line(d)}`)),
+    );
     let ok = 0;
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') ok += 1;
-      else this.#logger.error({ path: devices[i]?.entry.path, error_name: errorName(r.reason) }, `audit device failed to log ${what}`);
+      else
+        this.#logger.error(
+          { path: devices[i]?.entry.path, error_name: errorName(r.reason) },
+          `audit device failed to log ${what}`,
+        );
     });
     if (ok === 0) throw failClosed();
   }

@@ -65,7 +65,9 @@ export class FileAuditDevice implements AuditDevice {
     if (this.#path === 'discard') return;
     const bytes = Buffer.from(`${line}\n`, 'utf8');
     if (this.#path === 'stdout') {
-      await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        process.stdout.write(bytes, (err) => (err ? reject(err) : resolve())),
+      );
       return;
     }
     const handle = await this.#open();
@@ -110,7 +112,8 @@ export class SocketAuditDevice implements AuditDevice {
     if (idx <= 0) throw bad(`invalid address "${address}"`);
     this.#host = address.slice(0, idx).replace(/^\[|\]$/g, '');
     this.#port = Number(address.slice(idx + 1));
-    if (!Number.isInteger(this.#port) || this.#port <= 0 || this.#port > 65535) throw bad(`invalid address "${address}"`);
+    if (!Number.isInteger(this.#port) || this.#port <= 0 || this.#port > 65535)
+      throw bad(`invalid address "${address}"`);
     this.#type = type;
     this.#timeoutMs = timeoutMs;
   }
@@ -164,7 +167,9 @@ export class SocketAuditDevice implements AuditDevice {
       const udp = createSocket(this.#host.includes(':') ? 'udp6' : 'udp4');
       try {
         await this.#withTimeout(
-          new Promise<void>((resolve, reject) => udp.send(bytes, this.#port, this.#host, (err) => (err ? reject(err) : resolve()))),
+          new Promise<void>((resolve, reject) =>
+            udp.send(bytes, this.#port, this.#host, (err) => (err ? reject(err) : resolve())),
+          ),
           () => undefined,
         );
       } finally {

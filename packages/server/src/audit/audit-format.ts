@@ -73,7 +73,8 @@ function authOf(o: FormatOptions, info: AuditRequestInfo): Json {
     display_name: e.displayName,
     policies,
     token_policies: policies,
-    metadata: Object.keys(e.meta).length === 0 ? undefined : (o.logRaw ? e.meta : hashStructure(o.salt, e.meta)),
+    metadata:
+      Object.keys(e.meta).length === 0 ? undefined : o.logRaw ? e.meta : hashStructure(o.salt, e.meta),
     entity_id: e.entityId,
     token_type: e.type,
     num_uses: e.numUses === 0 ? undefined : e.numUses,
@@ -99,7 +100,11 @@ function requestOf(o: FormatOptions, info: AuditRequestInfo): Json {
   };
 }
 
-function responseOf(o: FormatOptions, info: AuditRequestInfo, response: LogicalResponse | undefined): Json | undefined {
+function responseOf(
+  o: FormatOptions,
+  info: AuditRequestInfo,
+  response: LogicalResponse | undefined,
+): Json | undefined {
   if (response === undefined) return undefined;
   const a = response.auth;
   return {
@@ -109,7 +114,8 @@ function responseOf(o: FormatOptions, info: AuditRequestInfo, response: LogicalR
     auth: a === undefined ? undefined : { ...issuedAuthOf(o, a), policy_results: undefined },
     secret: response.secret === undefined ? undefined : { lease_id: response.secret.leaseId },
     data: data(o, response.data),
-    warnings: response.warnings === undefined || response.warnings.length === 0 ? undefined : response.warnings,
+    warnings:
+      response.warnings === undefined || response.warnings.length === 0 ? undefined : response.warnings,
   };
 }
 
@@ -120,16 +126,30 @@ function now(): string {
 
 /** One request entry, serialized as a JSON line (with `prefix` in front). */
 export function formatRequestEntry(o: FormatOptions, info: AuditRequestInfo, error?: string): string {
-  return JSON.stringify({ time: now(), type: 'request', auth: authOf(o, info), request: requestOf(o, info), error });
+  return JSON.stringify({
+    time: now(),
+    type: 'request',
+    auth: authOf(o, info),
+    request: requestOf(o, info),
+    error,
+  });
 }
 
 /** One response entry; `error` is the message of a failed request. */
-export function formatResponseEntry(o: FormatOptions, info: AuditRequestInfo, response: LogicalResponse | undefined, error?: string): string {
+export function formatResponseEntry(
+  o: FormatOptions,
+  info: AuditRequestInfo,
+  response: LogicalResponse | undefined,
+  error?: string,
+): string {
   return JSON.stringify({
     time: now(),
     type: 'response',
     // A login's entry carries the token it issued (HMAC'd like any other).
-    auth: info.entry === undefined && response?.auth !== undefined ? issuedAuthOf(o, response.auth) : authOf(o, info),
+    auth:
+      info.entry === undefined && response?.auth !== undefined
+        ? issuedAuthOf(o, response.auth)
+        : authOf(o, info),
     request: requestOf(o, info),
     response: responseOf(o, info, response),
     error,

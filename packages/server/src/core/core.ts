@@ -1,4 +1,11 @@
-import { Barrier, BarrierError, type KeyStatus, type PhysicalBackend, type Storage, type StorageView } from '@coffer/barrier';
+import {
+  Barrier,
+  BarrierError,
+  type KeyStatus,
+  type PhysicalBackend,
+  type Storage,
+  type StorageView,
+} from '@coffer/barrier';
 import type { Logger } from 'pino';
 import { DEFAULT_POLICY_NAME, DEFAULT_POLICY_TEXT, parsePolicy } from '../acl/index.js';
 import { AuditBroker } from '../audit/audit-broker.js';
@@ -16,12 +23,24 @@ import type { TokenEntry } from '../logical/token-entry.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { clearStorage } from '../router/clear-storage.js';
 import { EngineRegistry } from '../router/engine-registry.js';
-import { routerPathOf, storagePrefixOf, type MountEntry, type MountTableKind } from '../router/mount-entry.js';
+import {
+  routerPathOf,
+  storagePrefixOf,
+  type MountEntry,
+  type MountTableKind,
+} from '../router/mount-entry.js';
 import { MountTable } from '../router/mount-table.js';
 import { Router, type Route } from '../router/router.js';
 import { createSysEngine } from '../sys/sys-engine.js';
 import type { ClusterBackend } from '../sys/cluster-backend.js';
-import type { InitParams, InitResult, MountRequest, NodeStatus, SysBackend, TuneRequest } from '../sys/sys-backend.js';
+import type {
+  InitParams,
+  InitResult,
+  MountRequest,
+  NodeStatus,
+  SysBackend,
+  TuneRequest,
+} from '../sys/sys-backend.js';
 import { SEALED_PATHS } from '../sys/sys-lifecycle-paths.js';
 import { TokenStore, tokenEngineFactory } from '../tokens/index.js';
 import { AclCache } from './acl-cache.js';
@@ -115,7 +134,8 @@ export class Core implements RequestHandler, SysBackend {
     if (!this.#registry.has('secret', 'identity')) this.#registry.register('secret', identityEngineFactory);
     // Auth methods mint tokens from the token store of the current unseal (a new one each time).
     const tokens = (): TokenStore => this.#runtime().tokens;
-    if (!this.#registry.has('auth', 'userpass')) this.#registry.register('auth', userpassEngineFactory({ tokens }));
+    if (!this.#registry.has('auth', 'userpass'))
+      this.#registry.register('auth', userpassEngineFactory({ tokens }));
     if (!this.#registry.has('auth', 'approle')) {
       this.#registry.register('auth', approleEngineFactory({ tokens, logger: this.#logger }));
     }
@@ -152,7 +172,8 @@ export class Core implements RequestHandler, SysBackend {
 
   async handleRequest(req: CoreRequest): Promise<CoreResponse> {
     const state = this.#state;
-    if (state.kind === 'unsealed') return runPipeline(state.runtime, req, this.#logger, this.#requestObserver, this.#audit);
+    if (state.kind === 'unsealed')
+      return runPipeline(state.runtime, req, this.#logger, this.#requestObserver, this.#audit);
     const relative = req.path.startsWith('sys/') ? req.path.slice('sys/'.length) : undefined;
     if (relative !== undefined && SEALED_PATHS.has(relative)) return this.#serveSealed(req, relative);
     if (state.kind === 'standby') throw new CofferError(ErrorCode.NoActiveNode, 'node is not active');
@@ -224,13 +245,19 @@ export class Core implements RequestHandler, SysBackend {
   /** `initialize` on this node's storage (the HA node calls it once raft is ready for writes). */
   initializeStorage(params: CoreInitParams): Promise<InitResult> {
     return this.#queue.run(async () => {
-      const { shares } = await this.barrier.initialize({ secretShares: params.secretShares, secretThreshold: params.secretThreshold });
+      const { shares } = await this.barrier.initialize({
+        secretShares: params.secretShares,
+        secretThreshold: params.secretThreshold,
+      });
       let rootToken: string;
       try {
-        for (const share of shares.slice(0, params.secretThreshold)) await this.barrier.unseal(Uint8Array.from(share));
+        for (const share of shares.slice(0, params.secretThreshold))
+          await this.barrier.unseal(Uint8Array.from(share));
         const runtime = await this.#setup({ firstTime: true });
         try {
-          const issued = await runtime.tokens.createRootToken(params.rootTokenId === undefined ? {} : { id: params.rootTokenId });
+          const issued = await runtime.tokens.createRootToken(
+            params.rootTokenId === undefined ? {} : { id: params.rootTokenId },
+          );
           rootToken = issued.clientToken;
           await params.firstUnseal?.(this.barrier);
         } finally {
@@ -240,7 +267,10 @@ export class Core implements RequestHandler, SysBackend {
         await this.barrier.seal();
         this.#state = { kind: 'sealed' };
       }
-      this.#logger.info({ shares: params.secretShares, threshold: params.secretThreshold }, 'core initialized');
+      this.#logger.info(
+        { shares: params.secretShares, threshold: params.secretThreshold },
+        'core initialized',
+      );
       return { shares, rootToken };
     });
   }
@@ -282,7 +312,10 @@ export class Core implements RequestHandler, SysBackend {
       this.#state = { kind: 'unsealed', runtime };
       this.#logger.info({}, 'core unsealed');
     } catch (err) {
-      this.#logger.error({ error_name: err instanceof Error ? err.name : typeof err }, 'post-unseal setup failed; sealing');
+      this.#logger.error(
+        { error_name: err instanceof Error ? err.name : typeof err },
+        'post-unseal setup failed; sealing',
+      );
       await this.barrier.seal();
       throw err;
     }
@@ -293,7 +326,9 @@ export class Core implements RequestHandler, SysBackend {
       const raw = await this.barrier.get('core/cluster/info');
       if (raw === undefined) return undefined;
       const json = JSON.parse(new TextDecoder().decode(raw)) as { name?: unknown; id?: unknown };
-      return typeof json.name === 'string' && typeof json.id === 'string' ? { name: this.#clusterName ?? json.name, id: json.id } : undefined;
+      return typeof json.name === 'string' && typeof json.id === 'string'
+        ? { name: this.#clusterName ?? json.name, id: json.id }
+        : undefined;
     } catch {
       return undefined;
     }
@@ -337,7 +372,8 @@ export class Core implements RequestHandler, SysBackend {
   sealBarrier(): Promise<void> {
     return this.#queue.run(async () => {
       const state = this.#state;
-      if (state.kind === 'uninitialized') throw new BarrierError('NOT_INITIALIZED', 'barrier is not initialized');
+      if (state.kind === 'uninitialized')
+        throw new BarrierError('NOT_INITIALIZED', 'barrier is not initialized');
       if (state.kind === 'unsealed' || state.kind === 'standby') {
         this.#state = { kind: 'sealed' };
         if (state.kind === 'unsealed') this.#teardown(state.runtime);
@@ -354,7 +390,8 @@ export class Core implements RequestHandler, SysBackend {
   refreshBarrier(): Promise<void> {
     return this.#queue.run(async () => {
       await this.barrier.refresh();
-      if (this.#state.kind === 'uninitialized' && this.barrier.state().kind !== 'uninitialized') this.#state = { kind: 'sealed' };
+      if (this.#state.kind === 'uninitialized' && this.barrier.state().kind !== 'uninitialized')
+        this.#state = { kind: 'sealed' };
     });
   }
 
@@ -398,7 +435,14 @@ export class Core implements RequestHandler, SysBackend {
       try {
         routes.push(await this.#instantiate(entry, tokens));
       } catch (err) {
-        this.#logger.error({ mount: routerPathOf(entry), type: entry.type, error_name: err instanceof Error ? err.name : typeof err }, 'mount could not be started; skipping it');
+        this.#logger.error(
+          {
+            mount: routerPathOf(entry),
+            type: entry.type,
+            error_name: err instanceof Error ? err.name : typeof err,
+          },
+          'mount could not be started; skipping it',
+        );
       }
     }
     const router = new Router(routes);
@@ -406,7 +450,17 @@ export class Core implements RequestHandler, SysBackend {
     const detach = tokens.onRevoke(async (entry) => {
       if (cubbyhole !== undefined) await destroyCubbyhole(cubbyhole.storage, entry.cubbyholeId);
     });
-    return { secretTable, authTable, router, policies, acls, tokens, cluster, activeTime: new Date(), detach };
+    return {
+      secretTable,
+      authTable,
+      router,
+      policies,
+      acls,
+      tokens,
+      cluster,
+      activeTime: new Date(),
+      detach,
+    };
   }
 
   #teardown(runtime: CoreRuntime): void {
@@ -427,10 +481,12 @@ export class Core implements RequestHandler, SysBackend {
     };
     let engine: Engine;
     if (entry.type === 'system') engine = this.#sysEngine;
-    else if (entry.table === 'auth' && entry.type === 'token') engine = await tokenEngineFactory(tokens).create(info, storage);
+    else if (entry.table === 'auth' && entry.type === 'token')
+      engine = await tokenEngineFactory(tokens).create(info, storage);
     else {
       const factory = this.#registry.get(entry.table, entry.type);
-      if (factory === undefined) throw new CofferError(ErrorCode.BadRequest, `plugin not found in the catalog: ${entry.type}`);
+      if (factory === undefined)
+        throw new CofferError(ErrorCode.BadRequest, `plugin not found in the catalog: ${entry.type}`);
       engine = await factory.create(info, storage);
     }
     return { entry, mountPoint, dispatcher: new EngineDispatcher(engine), storage };
@@ -473,7 +529,8 @@ export class Core implements RequestHandler, SysBackend {
       const mountPoint = req.table === 'auth' ? `auth/${req.path}` : req.path;
       if (req.table === 'secret') {
         for (const p of PROTECTED_SECRET_PATHS) {
-          if (mountPoint.startsWith(p)) throw new CofferError(ErrorCode.BadRequest, `cannot mount "${mountPoint}"`);
+          if (mountPoint.startsWith(p))
+            throw new CofferError(ErrorCode.BadRequest, `cannot mount "${mountPoint}"`);
         }
       }
       for (const existing of runtime.router.routes) {
@@ -505,7 +562,8 @@ export class Core implements RequestHandler, SysBackend {
     return this.#queue.run(async () => {
       const runtime = this.#runtime();
       const mountPoint = tableKind === 'auth' ? `auth/${path}` : path;
-      if (tableKind === 'auth' && path === 'token/') throw new CofferError(ErrorCode.BadRequest, 'token credential backend cannot be disabled');
+      if (tableKind === 'auth' && path === 'token/')
+        throw new CofferError(ErrorCode.BadRequest, 'token credential backend cannot be disabled');
       if (tableKind === 'secret' && ['sys/', 'cubbyhole/', 'identity/'].includes(path)) {
         throw new CofferError(ErrorCode.BadRequest, `cannot unmount "${path}"`);
       }
@@ -529,21 +587,32 @@ export class Core implements RequestHandler, SysBackend {
       const runtime = this.#runtime();
       const tableKey = req.table === 'auth' ? 'authTable' : 'secretTable';
       const entry = runtime[tableKey].find(req.path);
-      if (entry === undefined) throw new CofferError(ErrorCode.BadRequest, `cannot tune "${req.path}": no mount at that path`);
+      if (entry === undefined)
+        throw new CofferError(ErrorCode.BadRequest, `cannot tune "${req.path}": no mount at that path`);
       const c = entry.config;
       const defaultLeaseTtl = req.defaultLeaseTtl ?? c.defaultLeaseTtl;
       const maxLeaseTtl = req.maxLeaseTtl ?? c.maxLeaseTtl;
       const effectiveMax = maxLeaseTtl === 0 ? this.#maxLeaseTtl : maxLeaseTtl;
       const effectiveDefault = defaultLeaseTtl === 0 ? this.#defaultLeaseTtl : defaultLeaseTtl;
-      if (maxLeaseTtl > this.#maxLeaseTtl) throw new CofferError(ErrorCode.BadRequest, 'given max lease TTL greater than system max lease TTL');
-      if (effectiveDefault > effectiveMax) throw new CofferError(ErrorCode.BadRequest, 'given default lease TTL greater than given max lease TTL');
+      if (maxLeaseTtl > this.#maxLeaseTtl)
+        throw new CofferError(ErrorCode.BadRequest, 'given max lease TTL greater than system max lease TTL');
+      if (effectiveDefault > effectiveMax)
+        throw new CofferError(
+          ErrorCode.BadRequest,
+          'given default lease TTL greater than given max lease TTL',
+        );
       let options = entry.options;
       if (req.options !== undefined) {
         const merged: Record<string, string> = { ...(entry.options ?? {}), ...req.options };
         if (entry.type === 'kv') {
           const before = entry.options?.['version'] ?? '1';
-          const after = merged['version'] === '' || merged['version'] === undefined ? before : merged['version'];
-          if (before === '2' && after !== '2') throw new CofferError(ErrorCode.BadRequest, 'cannot downgrade mount from KV version 2 to KV version 1');
+          const after =
+            merged['version'] === '' || merged['version'] === undefined ? before : merged['version'];
+          if (before === '2' && after !== '2')
+            throw new CofferError(
+              ErrorCode.BadRequest,
+              'cannot downgrade mount from KV version 2 to KV version 1',
+            );
           merged['version'] = after;
         }
         options = merged;
@@ -570,7 +639,9 @@ export class Core implements RequestHandler, SysBackend {
       const old = router.get(mountPoint);
       if (old !== undefined) {
         // Engines see only MountInfo (options): rebuild when options change, else keep the instance.
-        const route: Route = optionsChanged ? await this.#instantiate(updated, runtime.tokens) : { ...old, entry: updated };
+        const route: Route = optionsChanged
+          ? await this.#instantiate(updated, runtime.tokens)
+          : { ...old, entry: updated };
         router = router.with(route);
       }
       const table = runtime[tableKey].with(updated);

@@ -13,11 +13,30 @@ export function newMountEntry(fields: Omit<MountEntry, 'accessor' | 'uuid'>): Mo
 
 /** The mounts every initialised node has: `cubbyhole/`, `identity/`, `sys/`. */
 export function defaultSecretMounts(): MountEntry[] {
-  const base = { table: 'secret' as const, config: DEFAULT_MOUNT_CONFIG, local: false, sealWrap: false, externalEntropyAccess: false, options: null };
+  const base = {
+    table: 'secret' as const,
+    config: DEFAULT_MOUNT_CONFIG,
+    local: false,
+    sealWrap: false,
+    externalEntropyAccess: false,
+    options: null,
+  };
   return [
-    newMountEntry({ ...base, path: 'cubbyhole/', type: 'cubbyhole', description: 'per-token private secret storage', local: true }),
+    newMountEntry({
+      ...base,
+      path: 'cubbyhole/',
+      type: 'cubbyhole',
+      description: 'per-token private secret storage',
+      local: true,
+    }),
     newMountEntry({ ...base, path: 'identity/', type: 'identity', description: 'identity store' }),
-    newMountEntry({ ...base, path: 'sys/', type: 'system', description: 'system endpoints used for control, policy and debugging', sealWrap: true }),
+    newMountEntry({
+      ...base,
+      path: 'sys/',
+      type: 'system',
+      description: 'system endpoints used for control, policy and debugging',
+      sealWrap: true,
+    }),
   ];
 }
 

@@ -11,7 +11,8 @@ import type { CoreRuntime } from './core-runtime.js';
 
 const permissionDenied = (): CofferError => new CofferError(ErrorCode.PermissionDenied, 'permission denied');
 /** Vault answers a bad, expired or revoked token with both messages. */
-const invalidToken = (): CofferError => new CofferError(ErrorCode.PermissionDenied, 'permission denied\ninvalid token');
+const invalidToken = (): CofferError =>
+  new CofferError(ErrorCode.PermissionDenied, 'permission denied\ninvalid token');
 
 function isRootEntry(entry: TokenEntry): boolean {
   return entry.policies.includes('root');
@@ -73,7 +74,11 @@ async function pipeline(
   const matched = route.dispatcher.match(relativePath);
   const unauthenticated = matched?.spec.unauthenticated === true;
 
-  const auditInfo = (operation: string, tokenEntry: TokenEntry | undefined, allowed: boolean): AuditRequestInfo => ({
+  const auditInfo = (
+    operation: string,
+    tokenEntry: TokenEntry | undefined,
+    allowed: boolean,
+  ): AuditRequestInfo => ({
     id: req.id,
     operation,
     path: req.path,
@@ -100,7 +105,8 @@ async function pipeline(
   let entry: TokenEntry | undefined;
   if (req.token !== undefined) {
     entry = await runtime.tokens.lookup(req.token);
-    if (entry === undefined && !unauthenticated) throw await denied(invalidToken(), auditInfo(req.operation, undefined, false));
+    if (entry === undefined && !unauthenticated)
+      throw await denied(invalidToken(), auditInfo(req.operation, undefined, false));
   } else if (!unauthenticated) {
     throw await denied(permissionDenied(), auditInfo(req.operation, undefined, false));
   }
@@ -122,9 +128,12 @@ async function pipeline(
 
   // The existence check may need the caller (cubbyhole is per token); sudo is not known yet.
   const preliminary: RequestAuth | undefined =
-    entry !== undefined && req.token !== undefined ? { clientToken: req.token, entry, isRoot: isRootEntry(entry), sudo: false } : undefined;
+    entry !== undefined && req.token !== undefined
+      ? { clientToken: req.token, entry, isRoot: isRootEntry(entry), sudo: false }
+      : undefined;
   let operation = req.operation;
-  if (matched !== undefined) operation = await route.dispatcher.resolveOperation({ ...base, auth: preliminary }, matched);
+  if (matched !== undefined)
+    operation = await route.dispatcher.resolveOperation({ ...base, auth: preliminary }, matched);
   if (labels !== undefined) labels.operation = operation;
 
   let auth: RequestAuth | undefined;
@@ -138,7 +147,8 @@ async function pipeline(
       data: req.data,
       rootProtected: matched?.spec.rootProtected === true,
     });
-    if (!decision.allowed && !unauthenticated) throw await denied(permissionDenied(), auditInfo(operation, entry, false));
+    if (!decision.allowed && !unauthenticated)
+      throw await denied(permissionDenied(), auditInfo(operation, entry, false));
     // Audit (fail closed): with devices enabled, no device recording the request means 500 and
     // nothing done — before the token use is spent and before the handler runs.
     if (!unauthenticated && audit?.enabled === true) {
@@ -154,7 +164,12 @@ async function pipeline(
       }
       entry = use.entry;
     }
-    auth = { clientToken: req.token, entry, isRoot: decision.isRoot || isRootEntry(entry), sudo: decision.rootPrivs };
+    auth = {
+      clientToken: req.token,
+      entry,
+      isRoot: decision.isRoot || isRootEntry(entry),
+      sudo: decision.rootPrivs,
+    };
   }
 
   // Logins (unauthenticated auth-method paths) are audited too, fail closed; the response entry
@@ -166,7 +181,8 @@ async function pipeline(
 
   if (matched === undefined) {
     const err = new CofferError(ErrorCode.NotFound, 'unsupported path');
-    if (audited !== undefined) await audit?.logResponse(audited, undefined, err.message).catch(() => undefined);
+    if (audited !== undefined)
+      await audit?.logResponse(audited, undefined, err.message).catch(() => undefined);
     throw err;
   }
 
@@ -178,7 +194,9 @@ async function pipeline(
       // Best effort: the handler's error is what the client sees.
       if (audited !== undefined && audit !== undefined) {
         const failed = audited;
-        await audit.logResponse(failed, undefined, err instanceof Error ? err.message : 'internal error').catch(() => undefined);
+        await audit
+          .logResponse(failed, undefined, err instanceof Error ? err.message : 'internal error')
+          .catch(() => undefined);
       }
       throw err;
     }
@@ -189,7 +207,10 @@ async function pipeline(
     if (use?.lastUse === true) {
       const finished = use;
       await runtime.tokens.finishUse(finished).catch((err: unknown) => {
-        logger.warn({ error_name: err instanceof Error ? err.name : typeof err }, 'revoking a spent token failed');
+        logger.warn(
+          { error_name: err instanceof Error ? err.name : typeof err },
+          'revoking a spent token failed',
+        );
       });
     }
   }

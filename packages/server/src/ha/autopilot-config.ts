@@ -15,7 +15,8 @@ export const DEFAULT_AUTOPILOT_CONFIG: AutopilotConfig = Object.freeze({
   disableUpgradeMigration: false,
 });
 
-const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+const num = (v: unknown, fallback: number): number =>
+  typeof v === 'number' && Number.isFinite(v) ? v : fallback;
 
 /** The stored configuration (`core/cluster/autopilot`) over the defaults. */
 export async function loadAutopilotConfig(storage: Storage): Promise<AutopilotConfig> {
@@ -23,18 +24,28 @@ export async function loadAutopilotConfig(storage: Storage): Promise<AutopilotCo
   if (j === undefined) return DEFAULT_AUTOPILOT_CONFIG;
   const d = DEFAULT_AUTOPILOT_CONFIG;
   return Object.freeze({
-    cleanupDeadServers: typeof j['cleanup_dead_servers'] === 'boolean' ? j['cleanup_dead_servers'] : d.cleanupDeadServers,
+    cleanupDeadServers:
+      typeof j['cleanup_dead_servers'] === 'boolean' ? j['cleanup_dead_servers'] : d.cleanupDeadServers,
     lastContactThreshold: num(j['last_contact_threshold'], d.lastContactThreshold),
-    deadServerLastContactThreshold: num(j['dead_server_last_contact_threshold'], d.deadServerLastContactThreshold),
+    deadServerLastContactThreshold: num(
+      j['dead_server_last_contact_threshold'],
+      d.deadServerLastContactThreshold,
+    ),
     maxTrailingLogs: num(j['max_trailing_logs'], d.maxTrailingLogs),
     minQuorum: num(j['min_quorum'], d.minQuorum),
     serverStabilizationTime: num(j['server_stabilization_time'], d.serverStabilizationTime),
-    disableUpgradeMigration: typeof j['disable_upgrade_migration'] === 'boolean' ? j['disable_upgrade_migration'] : d.disableUpgradeMigration,
+    disableUpgradeMigration:
+      typeof j['disable_upgrade_migration'] === 'boolean'
+        ? j['disable_upgrade_migration']
+        : d.disableUpgradeMigration,
   });
 }
 
 /** Validates and stores `patch` over the current configuration; returns the result. */
-export async function saveAutopilotConfig(storage: Storage, patch: Partial<AutopilotConfig>): Promise<AutopilotConfig> {
+export async function saveAutopilotConfig(
+  storage: Storage,
+  patch: Partial<AutopilotConfig>,
+): Promise<AutopilotConfig> {
   const next: AutopilotConfig = { ...(await loadAutopilotConfig(storage)), ...patch };
   const bad = (m: string): CofferError => new CofferError(ErrorCode.BadRequest, m);
   for (const [name, v] of [
@@ -44,9 +55,12 @@ export async function saveAutopilotConfig(storage: Storage, patch: Partial<Autop
   ] as const) {
     if (!(v >= 0)) throw bad(`${name} must not be negative`);
   }
-  if (!Number.isInteger(next.maxTrailingLogs) || next.maxTrailingLogs < 0) throw bad('max_trailing_logs must be a non-negative integer');
-  if (!Number.isInteger(next.minQuorum) || next.minQuorum < 0) throw bad('min_quorum must be a non-negative integer');
-  if (next.cleanupDeadServers && next.minQuorum < 3) throw bad('min_quorum must be at least 3 when cleanup_dead_servers is enabled');
+  if (!Number.isInteger(next.maxTrailingLogs) || next.maxTrailingLogs < 0)
+    throw bad('max_trailing_logs must be a non-negative integer');
+  if (!Number.isInteger(next.minQuorum) || next.minQuorum < 0)
+    throw bad('min_quorum must be a non-negative integer');
+  if (next.cleanupDeadServers && next.minQuorum < 3)
+    throw bad('min_quorum must be at least 3 when cleanup_dead_servers is enabled');
   if (next.cleanupDeadServers && next.deadServerLastContactThreshold < next.lastContactThreshold) {
     throw bad('dead_server_last_contact_threshold must be at least last_contact_threshold');
   }

@@ -41,17 +41,27 @@ export class Autopilot {
       const lastIndex = leader ? status.lastIndex : (p.progress?.match ?? 0);
       const healthy =
         leader ||
-        (lastContact !== undefined && lastContact <= config.lastContactThreshold && status.lastIndex - lastIndex <= config.maxTrailingLogs);
+        (lastContact !== undefined &&
+          lastContact <= config.lastContactThreshold &&
+          status.lastIndex - lastIndex <= config.maxTrailingLogs);
       return { id: p.id, address: p.address, voter: p.voter, leader, lastContact, lastIndex, healthy };
     });
   }
 
   /** One round: updates stability tracking and returns what to change. `nonVoters`: learners that asked to stay so. */
-  decide(status: RaftNodeStatus, config: AutopilotConfig, nonVoters: ReadonlySet<string>, now: number): AutopilotActions {
+  decide(
+    status: RaftNodeStatus,
+    config: AutopilotConfig,
+    nonVoters: ReadonlySet<string>,
+    now: number,
+  ): AutopilotActions {
     const servers = this.health(status, config);
     this.#track(servers, now);
     const promote = servers
-      .filter((s) => !s.voter && !nonVoters.has(s.id) && s.healthy && status.lastIndex - s.lastIndex <= CAUGHT_UP_SLACK)
+      .filter(
+        (s) =>
+          !s.voter && !nonVoters.has(s.id) && s.healthy && status.lastIndex - s.lastIndex <= CAUGHT_UP_SLACK,
+      )
       .map((s) => s.id);
     const remove: string[] = [];
     if (config.cleanupDeadServers) {
@@ -86,9 +96,13 @@ export class Autopilot {
         id: s.id,
         name: s.id,
         address: s.address,
-        node_status: s.lastContact === undefined || s.lastContact > config.deadServerLastContactThreshold ? 'left' : 'alive',
+        node_status:
+          s.lastContact === undefined || s.lastContact > config.deadServerLastContactThreshold
+            ? 'left'
+            : 'alive',
         version: '',
-        last_contact: s.lastContact === undefined ? '' : formatGoDuration(Math.round(s.lastContact * 1000) / 1000),
+        last_contact:
+          s.lastContact === undefined ? '' : formatGoDuration(Math.round(s.lastContact * 1000) / 1000),
         last_term: status.term,
         last_index: s.lastIndex,
         healthy: s.healthy,

@@ -19,11 +19,17 @@ export function parseClusterAddress(value: string): ClusterAddress {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new CofferError(ErrorCode.BadRequest, `invalid cluster address ${JSON.stringify(value)}: expected host:port`);
+    throw new CofferError(
+      ErrorCode.BadRequest,
+      `invalid cluster address ${JSON.stringify(value)}: expected host:port`,
+    );
   }
   const port = Number(url.port);
   if (url.hostname === '' || url.port === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new CofferError(ErrorCode.BadRequest, `invalid cluster address ${JSON.stringify(value)}: expected host:port`);
+    throw new CofferError(
+      ErrorCode.BadRequest,
+      `invalid cluster address ${JSON.stringify(value)}: expected host:port`,
+    );
   }
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const hostPort = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

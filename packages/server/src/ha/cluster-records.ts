@@ -1,6 +1,10 @@
 import type { Storage } from '@coffer/barrier';
 import { clusterCaFromJson, clusterCaToJson, type ClusterCa } from '../cluster/cluster-ca.js';
-import { clusterTlsMaterialFromJson, clusterTlsMaterialToJson, type ClusterTlsMaterial } from '../cluster/cluster-tls-material.js';
+import {
+  clusterTlsMaterialFromJson,
+  clusterTlsMaterialToJson,
+  type ClusterTlsMaterial,
+} from '../cluster/cluster-tls-material.js';
 
 /**
  * What the HA layer keeps in replicated storage, always through the barrier (encrypted):
@@ -24,7 +28,13 @@ export const NODE_RECORD_PREFIX = 'core/cluster/nodes/';
  * current values (and ignores the snapshot's), so nodes keep their identities, TLS material and
  * addresses. `core/cluster/info` (name and id) is data: it is restored.
  */
-export const CLUSTER_LOCAL_PREFIXES: readonly string[] = [CLUSTER_CA_KEY, LEADER_RECORD_KEY, AUTOPILOT_CONFIG_KEY, NODE_TLS_PREFIX, NODE_RECORD_PREFIX];
+export const CLUSTER_LOCAL_PREFIXES: readonly string[] = [
+  CLUSTER_CA_KEY,
+  LEADER_RECORD_KEY,
+  AUTOPILOT_CONFIG_KEY,
+  NODE_TLS_PREFIX,
+  NODE_RECORD_PREFIX,
+];
 
 export interface NodeRecord {
   readonly nodeId: string;
@@ -53,7 +63,9 @@ async function readJson(storage: Storage, key: string): Promise<Record<string, u
   const raw = await storage.get(key);
   if (raw === undefined) return undefined;
   const value: unknown = JSON.parse(decoder.decode(raw));
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 async function writeJson(storage: Storage, key: string, value: unknown): Promise<void> {
@@ -76,14 +88,24 @@ export async function readNodeTls(storage: Storage, nodeId: string): Promise<Clu
   return json === undefined ? undefined : clusterTlsMaterialFromJson(json);
 }
 
-export async function writeNodeTls(storage: Storage, nodeId: string, material: ClusterTlsMaterial): Promise<void> {
+export async function writeNodeTls(
+  storage: Storage,
+  nodeId: string,
+  material: ClusterTlsMaterial,
+): Promise<void> {
   await writeJson(storage, NODE_TLS_PREFIX + nodeId, clusterTlsMaterialToJson(material));
 }
 
 export async function readNodeRecord(storage: Storage, nodeId: string): Promise<NodeRecord | undefined> {
   const j = await readJson(storage, NODE_RECORD_PREFIX + nodeId);
   if (j === undefined) return undefined;
-  return { nodeId, apiAddr: str(j['api_addr']), clusterAddr: str(j['cluster_addr']), hostname: str(j['hostname']), nonVoter: j['non_voter'] === true };
+  return {
+    nodeId,
+    apiAddr: str(j['api_addr']),
+    clusterAddr: str(j['cluster_addr']),
+    hostname: str(j['hostname']),
+    nonVoter: j['non_voter'] === true,
+  };
 }
 
 export async function writeNodeRecord(storage: Storage, r: NodeRecord): Promise<void> {

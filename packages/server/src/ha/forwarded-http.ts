@@ -4,7 +4,16 @@ import type { ApiRequest } from '../http/api-request.js';
 import type { HttpReply } from '../http/http-reply.js';
 
 /** Hop-by-hop and framing headers: the body travels decoded and whole, so these would lie. */
-const NOT_FORWARDED = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer']);
+const NOT_FORWARDED = new Set([
+  'content-length',
+  'content-encoding',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+]);
 const EMPTY = new Uint8Array(0);
 
 /** A standby's API request as the forwarding RPC carries it (token, body, headers and client address kept). */
@@ -14,7 +23,14 @@ export function forwardedRequestOf(req: ApiRequest): ForwardedRequest {
     if (value === undefined || NOT_FORWARDED.has(name)) continue;
     headers[name] = typeof value === 'string' ? [value] : [...value];
   }
-  return { method: req.method, url: req.url, headers, body: req.body ?? EMPTY, clientAddress: req.clientAddress, requestId: req.requestId };
+  return {
+    method: req.method,
+    url: req.url,
+    headers,
+    body: req.body ?? EMPTY,
+    clientAddress: req.clientAddress,
+    requestId: req.requestId,
+  };
 }
 
 /** The active node's view of a forwarded request. */
@@ -30,7 +46,10 @@ export function apiRequestOf(req: ForwardedRequest): ApiRequest {
     method: req.method,
     url: req.url,
     headers,
-    body: req.body.byteLength === 0 ? undefined : Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength),
+    body:
+      req.body.byteLength === 0
+        ? undefined
+        : Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength),
     clientAddress: req.clientAddress,
   };
 }
@@ -40,7 +59,12 @@ export function forwardedResponseOf(reply: HttpReply): ForwardedResponse {
   const headers: Record<string, readonly string[]> = {};
   for (const [name, value] of Object.entries(reply.headers ?? {})) headers[name.toLowerCase()] = [value];
   if (reply.contentType !== undefined) headers['content-type'] = [reply.contentType];
-  const body = reply.body === undefined ? EMPTY : typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
+  const body =
+    reply.body === undefined
+      ? EMPTY
+      : typeof reply.body === 'string'
+        ? Buffer.from(reply.body, 'utf8')
+        : reply.body;
   return { status: reply.status, headers, body };
 }
 

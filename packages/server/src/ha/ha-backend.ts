@@ -94,7 +94,11 @@ export class HaBackend implements PhysicalBackend {
 
   #writer(): RaftBackend {
     const t = this.#target;
-    if (t.kind !== 'raft') throw new RaftStorageError('unavailable', 'raft is not running on this node (sealed or not yet joined)');
+    if (t.kind !== 'raft')
+      throw new RaftStorageError(
+        'unavailable',
+        'raft is not running on this node (sealed or not yet joined)',
+      );
     return t.storage.backend;
   }
 }

@@ -6,7 +6,11 @@ import { GrpcTransport, Role, type RaftNode } from '@coffer/raft';
 import type { Logger } from 'pino';
 import { createClusterCa } from '../cluster/cluster-ca.js';
 import { bindClusterServer, createClusterServer } from '../cluster/cluster-server.js';
-import { clusterTlsMaterialFromJson, clusterTlsMaterialToJson, type ClusterTlsMaterial } from '../cluster/cluster-tls-material.js';
+import {
+  clusterTlsMaterialFromJson,
+  clusterTlsMaterialToJson,
+  type ClusterTlsMaterial,
+} from '../cluster/cluster-tls-material.js';
 import type { EchoReply, EchoRequest } from '../cluster/echo-message.js';
 import type { ForwardedRequest } from '../cluster/forwarded-request.js';
 import type { ForwardedResponse } from '../cluster/forwarded-response.js';
@@ -21,7 +25,13 @@ import { CofferError } from '../errors/coffer-error.js';
 import { ErrorCode } from '../errors/error-code.js';
 import { createApiHandler } from '../http/create-app.js';
 import type { ApiHandler } from '../http/api-request.js';
-import { RaftFsm, encodeRestoreCommand, openRaftStorage, type FsmChange, type RaftStorage } from '../raft-storage/index.js';
+import {
+  RaftFsm,
+  encodeRestoreCommand,
+  openRaftStorage,
+  type FsmChange,
+  type RaftStorage,
+} from '../raft-storage/index.js';
 import type {
   AutopilotConfig,
   HaNodeStatus,
@@ -139,7 +149,8 @@ type HaState =
 
 const bad = (message: string): CofferError => new CofferError(ErrorCode.BadRequest, message);
 const notActive = (): CofferError => new CofferError(ErrorCode.NoActiveNode, 'node is not active');
-const errorName = (e: unknown): string => (e instanceof Error ? (e instanceof CofferError ? e.code : e.name) : typeof e);
+const errorName = (e: unknown): string =>
+  e instanceof Error ? (e instanceof CofferError ? e.code : e.name) : typeof e;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class HaNode implements LifecycleDriver, StandbyNode {
@@ -213,14 +224,21 @@ export class HaNode implements LifecycleDriver, StandbyNode {
       initialized: true,
       sealed: true,
       standby: true,
-      seal: { type: c.config.type, t: c.config.secretThreshold, n: c.config.secretShares, progress: c.progress, nonce: c.nonce },
+      seal: {
+        type: c.config.type,
+        t: c.config.secretThreshold,
+        n: c.config.secretShares,
+        progress: c.progress,
+        nonce: c.nonce,
+      },
     };
   }
 
   initialize(params: CoreInitParams): Promise<InitResult> {
     return this.#queue.run(async () => {
       this.#assertOpen();
-      if (this.#state.kind === 'joining') throw bad('this node is joining a cluster; it cannot also be initialized');
+      if (this.#state.kind === 'joining')
+        throw bad('this node is joining a cluster; it cannot also be initialized');
       await this.#core.refreshBarrier();
       if (this.#state.kind !== 'stopped' || this.#core.state !== 'uninitialized') {
         throw new BarrierError('ALREADY_INITIALIZED', 'barrier is already initialized');
@@ -336,7 +354,11 @@ export class HaNode implements LifecycleDriver, StandbyNode {
 
   // ---- raft start/stop -----------------------------------------------------------------------
 
-  async #startRaft(tls: ClusterTlsMaterial, peers: Readonly<Record<string, string>>, bootstrap: boolean): Promise<RaftRuntime> {
+  async #startRaft(
+    tls: ClusterTlsMaterial,
+    peers: Readonly<Record<string, string>>,
+    bootstrap: boolean,
+  ): Promise<RaftRuntime> {
     const o = this.#o;
     const standalone = this.#o.backend.fsm;
     await standalone?.close();
@@ -450,7 +472,8 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     const deadline = Date.now() + LEADERSHIP_WAIT_MS;
     node.campaign();
     while (node.role !== Role.Leader) {
-      if (Date.now() > deadline) throw new CofferError(ErrorCode.NoActiveNode, 'this node did not become raft leader in time');
+      if (Date.now() > deadline)
+        throw new CofferError(ErrorCode.NoActiveNode, 'this node did not become raft leader in time');
       await sleep(20);
     }
     await node.readIndex();
@@ -466,14 +489,23 @@ export class HaNode implements LifecycleDriver, StandbyNode {
         if (r !== undefined && r.clusterAddr !== '') peers[id] = r.clusterAddr;
       }
     } catch (err) {
-      this.#log.warn({ error: errorName(err) }, 'could not read node records; relying on the raft log for peer addresses');
+      this.#log.warn(
+        { error: errorName(err) },
+        'could not read node records; relying on the raft log for peer addresses',
+      );
     }
     peers[this.#o.nodeId] = this.#cluster.hostPort;
     return peers;
   }
 
   #selfRecord(nonVoter: boolean): NodeRecord {
-    return { nodeId: this.#o.nodeId, apiAddr: this.#o.apiAddr, clusterAddr: this.#cluster.hostPort, hostname: this.#hostname, nonVoter };
+    return {
+      nodeId: this.#o.nodeId,
+      apiAddr: this.#o.apiAddr,
+      clusterAddr: this.#cluster.hostPort,
+      hostname: this.#hostname,
+      nonVoter,
+    };
   }
 
   // ---- active ⇄ standby ----------------------------------------------------------------------
@@ -495,7 +527,8 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     const node = st.raft.storage.raftNode;
     const leading = node.role === Role.Leader;
     if (this.#core.state === 'standby' && leading) await this.#activate(st.raft);
-    else if (this.#core.state === 'unsealed' && (!leading || node.status().term !== this.#activeTerm)) await this.#deactivate();
+    else if (this.#core.state === 'unsealed' && (!leading || node.status().term !== this.#activeTerm))
+      await this.#deactivate();
   }
 
   /**
@@ -533,7 +566,12 @@ export class HaNode implements LifecycleDriver, StandbyNode {
       });
       const own = await readNodeRecord(barrier, this.#o.nodeId);
       const self = this.#selfRecord(own?.nonVoter ?? false);
-      if (own === undefined || own.apiAddr !== self.apiAddr || own.clusterAddr !== self.clusterAddr || own.hostname !== self.hostname) {
+      if (
+        own === undefined ||
+        own.apiAddr !== self.apiAddr ||
+        own.clusterAddr !== self.clusterAddr ||
+        own.hostname !== self.hostname
+      ) {
         await writeNodeRecord(barrier, self);
       }
       this.#nonVoters = await this.#readNonVoters();
@@ -571,7 +609,10 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     const node = st.raft.storage.raftNode;
     const leading = node.role === Role.Leader;
     const core = this.#core.state;
-    if ((core === 'standby' && leading) || (core === 'unsealed' && (!leading || node.status().term !== this.#activeTerm))) {
+    if (
+      (core === 'standby' && leading) ||
+      (core === 'unsealed' && (!leading || node.status().term !== this.#activeTerm))
+    ) {
       this.#scheduleReconcile();
     }
     const now = Date.now();
@@ -594,13 +635,19 @@ export class HaNode implements LifecycleDriver, StandbyNode {
       this.#autopilotConfig = undefined;
       void this.#queue
         .run(async () => {
-          if (this.#core.state === 'unsealed' || this.#core.state === 'standby') await this.#core.sealBarrier();
+          if (this.#core.state === 'unsealed' || this.#core.state === 'standby')
+            await this.#core.sealBarrier();
           // The source cluster's share count and threshold apply from now on.
           await this.#core.refreshBarrier();
           this.#activeTerm = 0;
-          this.#log.warn({}, 'a snapshot of another cluster was restored: sealed; unseal with that cluster\'s keys');
+          this.#log.warn(
+            {},
+            "a snapshot of another cluster was restored: sealed; unseal with that cluster's keys",
+          );
         })
-        .catch((err: unknown) => this.#log.error({ error: errorName(err) }, 'sealing after a forced restore failed'));
+        .catch((err: unknown) =>
+          this.#log.error({ error: errorName(err) }, 'sealing after a forced restore failed'),
+        );
       return;
     }
     const keys = change.kind === 'apply' ? new Set(change.keys) : undefined;
@@ -621,7 +668,12 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     try {
       if (node.role !== Role.Leader) return;
       this.#autopilotConfig ??= await loadAutopilotConfig(this.#core.barrier);
-      const actions = this.#autopilot.decide(node.status(), this.#autopilotConfig, this.#nonVoters, Date.now());
+      const actions = this.#autopilot.decide(
+        node.status(),
+        this.#autopilotConfig,
+        this.#nonVoters,
+        Date.now(),
+      );
       for (const id of actions.promote) {
         await this.#membership.run(async () => {
           const config = node.status().config;
@@ -649,7 +701,10 @@ export class HaNode implements LifecycleDriver, StandbyNode {
       if (active === undefined || active.self) return;
       const client = this.#clientFor(active.record.clusterAddr);
       if (client === undefined) return;
-      await client.echo({ nodeId: this.#o.nodeId, clusterAddress: this.#cluster.hostPort, appliedIndex: node.appliedIndex }, { deadlineMs: 2_000 });
+      await client.echo(
+        { nodeId: this.#o.nodeId, clusterAddress: this.#cluster.hostPort, appliedIndex: node.appliedIndex },
+        { deadlineMs: 2_000 },
+      );
     } catch {
       // The active node is away; forwarding will say so when a request needs it.
     } finally {
@@ -661,10 +716,14 @@ export class HaNode implements LifecycleDriver, StandbyNode {
 
   async #serveForwarded(req: ForwardedRequest, ctx: ForwardingContext): Promise<ForwardedResponse> {
     const st = this.#state;
-    if (st.kind !== 'running' || this.#core.state !== 'unsealed') throw new CofferError(ErrorCode.NoActiveNode, NO_ACTIVE_NODE_MESSAGE);
+    if (st.kind !== 'running' || this.#core.state !== 'unsealed')
+      throw new CofferError(ErrorCode.NoActiveNode, NO_ACTIVE_NODE_MESSAGE);
     this.#requireMember(st.raft.storage.raftNode, ctx.peerNodeId);
     const reply = await this.#activeApi(apiRequestOf(req));
-    this.#log.debug({ request_id: req.requestId, from: ctx.peerNodeId, status: reply.status }, 'served a forwarded request');
+    this.#log.debug(
+      { request_id: req.requestId, from: ctx.peerNodeId, status: reply.status },
+      'served a forwarded request',
+    );
     return forwardedResponseOf(reply);
   }
 
@@ -672,7 +731,11 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     const st = this.#state;
     if (st.kind === 'running') this.#requireMember(st.raft.storage.raftNode, ctx.peerNodeId);
     if (this.#core.state === 'unsealed') this.#echoes.set(ctx.peerNodeId, new Date());
-    return { nodeId: this.#o.nodeId, clusterAddress: this.#cluster.hostPort, appliedIndex: this.raftNode?.appliedIndex ?? 0 };
+    return {
+      nodeId: this.#o.nodeId,
+      clusterAddress: this.#cluster.hostPort,
+      appliedIndex: this.raftNode?.appliedIndex ?? 0,
+    };
   }
 
   /** A certificate from the cluster CA is not enough: the peer must (still) be a raft member. */
@@ -697,7 +760,8 @@ export class HaNode implements LifecycleDriver, StandbyNode {
 
   async forward(request: ForwardedRequest): Promise<ForwardedResponse> {
     const active = await this.#resolveActive(ACTIVE_WAIT_MS);
-    if (active === undefined || active.self) throw new CofferError(ErrorCode.NoActiveNode, NO_ACTIVE_NODE_MESSAGE);
+    if (active === undefined || active.self)
+      throw new CofferError(ErrorCode.NoActiveNode, NO_ACTIVE_NODE_MESSAGE);
     const client = this.#clientFor(active.record.clusterAddr);
     if (client === undefined) throw new CofferError(ErrorCode.NoActiveNode, NO_ACTIVE_NODE_MESSAGE);
     return client.forward(request);
@@ -733,7 +797,8 @@ export class HaNode implements LifecycleDriver, StandbyNode {
           }
           this.#leaderCache = record;
         }
-        if (record !== undefined && record.nodeId === leader && record.term === term) return { record, self: false };
+        if (record !== undefined && record.nodeId === leader && record.term === term)
+          return { record, self: false };
       }
       if (Date.now() >= deadline) return undefined;
       await sleep(25);
@@ -766,7 +831,14 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     const status = st.kind === 'running' ? st.raft.storage.raftNode.status() : undefined;
     const indexes = { raftCommittedIndex: status?.commit ?? 0, raftAppliedIndex: status?.applied ?? 0 };
     const active = await this.#resolveActive(0);
-    if (active === undefined) return { isSelf: false, activeTime: undefined, leaderAddress: '', leaderClusterAddress: '', ...indexes };
+    if (active === undefined)
+      return {
+        isSelf: false,
+        activeTime: undefined,
+        leaderAddress: '',
+        leaderClusterAddress: '',
+        ...indexes,
+      };
     return {
       isSelf: active.self,
       activeTime: active.record.activeTime,
@@ -791,7 +863,11 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     const now = Date.now();
     const members = raft.storage.raftNode.status().config;
     for (const [id, at] of [...this.#echoes].sort(([a], [b]) => a.localeCompare(b))) {
-      if (now - at.getTime() > ECHO_FORGET_MS || (!members.voters.includes(id) && !members.learners.includes(id))) continue;
+      if (
+        now - at.getTime() > ECHO_FORGET_MS ||
+        (!members.voters.includes(id) && !members.learners.includes(id))
+      )
+        continue;
       const r = await readNodeRecord(this.#core.barrier, id);
       nodes.push({
         hostname: r?.hostname ?? '',
@@ -815,7 +891,9 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     try {
       await node.transferLeadership();
     } catch (err) {
-      throw new CofferError(ErrorCode.Internal, `leadership transfer did not complete (${errorName(err)})`, { cause: err });
+      throw new CofferError(ErrorCode.Internal, `leadership transfer did not complete (${errorName(err)})`, {
+        cause: err,
+      });
     }
     this.#log.info({ leader: node.leader }, 'stepped down');
     this.#scheduleReconcile();
@@ -836,7 +914,9 @@ export class HaNode implements LifecycleDriver, StandbyNode {
                 ...(params.leaderCaCert === undefined ? {} : { caCert: params.leaderCaCert }),
                 ...(params.leaderClientCert === undefined ? {} : { clientCert: params.leaderClientCert }),
                 ...(params.leaderClientKey === undefined ? {} : { clientKey: params.leaderClientKey }),
-                ...(params.leaderTlsServername === undefined ? {} : { tlsServerName: params.leaderTlsServername }),
+                ...(params.leaderTlsServername === undefined
+                  ? {}
+                  : { tlsServerName: params.leaderTlsServername }),
               },
             ]
           : [...this.#o.retryJoin];
@@ -849,7 +929,10 @@ export class HaNode implements LifecycleDriver, StandbyNode {
           const previous = this.#state;
           if (previous.kind === 'joining') previous.join.collector.reset();
           this.#state = { kind: 'joining', join };
-          this.#log.info({ leader: target.address }, 'join challenge received; unseal this node with the cluster\'s unseal keys');
+          this.#log.info(
+            { leader: target.address },
+            "join challenge received; unseal this node with the cluster's unseal keys",
+          );
           return;
         } catch (err) {
           last = err;
@@ -877,7 +960,12 @@ export class HaNode implements LifecycleDriver, StandbyNode {
         }
         for (const target of targets) {
           try {
-            await this.join({ leaderApiAddr: target.address, ...tlsParams(target), retry: false, nonVoter: this.#o.retryJoinAsNonVoter });
+            await this.join({
+              leaderApiAddr: target.address,
+              ...tlsParams(target),
+              retry: false,
+              nonVoter: this.#o.retryJoinAsNonVoter,
+            });
             this.#stopRetryJoin();
             return;
           } catch {
@@ -899,16 +987,24 @@ export class HaNode implements LifecycleDriver, StandbyNode {
   }
 
   async #requestChallenge(target: LeaderApiTarget, nonVoter: boolean): Promise<PendingJoin> {
-    const data = await postToLeader(target, 'sys/storage/raft/bootstrap/challenge', { server_id: this.#o.nodeId });
-    const challenge = typeof data['challenge'] === 'string' ? Buffer.from(data['challenge'], 'base64') : undefined;
+    const data = await postToLeader(target, 'sys/storage/raft/bootstrap/challenge', {
+      server_id: this.#o.nodeId,
+    });
+    const challenge =
+      typeof data['challenge'] === 'string' ? Buffer.from(data['challenge'], 'base64') : undefined;
     const sc = data['seal_config'];
     if (challenge === undefined || challenge.byteLength === 0 || typeof sc !== 'object' || sc === null) {
       throw new CofferError(ErrorCode.NoActiveNode, `the leader at ${target.address} sent no join challenge`);
     }
     const cfg = sc as Record<string, unknown>;
     const type = String(cfg['type'] ?? '');
-    if (type !== 'shamir') throw bad(`the cluster uses the "${type}" seal; this node can only join a shamir-sealed cluster`);
-    const collector = new ShareCollector({ type, secretShares: Number(cfg['secret_shares']), secretThreshold: Number(cfg['secret_threshold']) });
+    if (type !== 'shamir')
+      throw bad(`the cluster uses the "${type}" seal; this node can only join a shamir-sealed cluster`);
+    const collector = new ShareCollector({
+      type,
+      secretShares: Number(cfg['secret_shares']),
+      secretThreshold: Number(cfg['secret_threshold']),
+    });
     return { target, challenge: new Uint8Array(challenge), collector, nonVoter };
   }
 
@@ -927,7 +1023,10 @@ export class HaNode implements LifecycleDriver, StandbyNode {
       try {
         answer = access.decrypt(`raft-challenge/${this.#o.nodeId}`, join.challenge);
       } catch {
-        throw new BarrierError('INVALID_UNSEAL_KEY', "the unseal keys do not decrypt the cluster's join challenge (they are not this cluster's keys)");
+        throw new BarrierError(
+          'INVALID_UNSEAL_KEY',
+          "the unseal keys do not decrypt the cluster's join challenge (they are not this cluster's keys)",
+        );
       } finally {
         access.wipe();
       }
@@ -956,7 +1055,8 @@ export class HaNode implements LifecycleDriver, StandbyNode {
       const peers: Record<string, string> = {};
       for (const p of Array.isArray(data['peers']) ? (data['peers'] as unknown[]) : []) {
         const peer = p as { id?: unknown; address?: unknown };
-        if (typeof peer.id === 'string' && typeof peer.address === 'string' && peer.address !== '') peers[peer.id] = peer.address;
+        if (typeof peer.id === 'string' && typeof peer.address === 'string' && peer.address !== '')
+          peers[peer.id] = peer.address;
       }
       peers[this.#o.nodeId] = this.#cluster.hostPort;
       const index = typeof data['index'] === 'number' ? data['index'] : 0;
@@ -983,8 +1083,17 @@ export class HaNode implements LifecycleDriver, StandbyNode {
       const st = this.#state;
       if (st.kind !== 'running') throw new CofferError(ErrorCode.Internal, 'raft stopped while catching up');
       const fsm = st.raft.storage.fsm;
-      if (fsm.applied >= index && (await fsm.get('core/seal-config')) !== undefined && (await fsm.get(CLUSTER_CA_KEY)) !== undefined) return;
-      if (Date.now() > deadline) throw new CofferError(ErrorCode.NoActiveNode, 'timed out waiting for the cluster data to reach this node');
+      if (
+        fsm.applied >= index &&
+        (await fsm.get('core/seal-config')) !== undefined &&
+        (await fsm.get(CLUSTER_CA_KEY)) !== undefined
+      )
+        return;
+      if (Date.now() > deadline)
+        throw new CofferError(
+          ErrorCode.NoActiveNode,
+          'timed out waiting for the cluster data to reach this node',
+        );
       await sleep(50);
     }
   }
@@ -1008,24 +1117,36 @@ export class HaNode implements LifecycleDriver, StandbyNode {
   async acceptAnswer(a: JoinAnswer): Promise<JoinAccepted> {
     const raft = this.#requireActive();
     const node = raft.storage.raftNode;
-    if (!this.#challenges.verify(a.serverId, a.answer)) throw bad('the join challenge answer is wrong, already used or expired');
+    if (!this.#challenges.verify(a.serverId, a.answer))
+      throw bad('the join challenge answer is wrong, already used or expired');
     this.#refuseMember(node, a.serverId);
     const address = parseClusterAddress(a.clusterAddr);
     return this.#membership.run(async () => {
       this.#refuseMember(node, a.serverId);
       const barrier = this.#core.barrier;
       const ca = await readClusterCa(barrier);
-      if (ca === undefined) throw new CofferError(ErrorCode.Internal, 'the cluster CA is missing from storage');
+      if (ca === undefined)
+        throw new CofferError(ErrorCode.Internal, 'the cluster CA is missing from storage');
       const cert = await issueNodeCertificate(ca, { nodeId: a.serverId, hosts: [address.host] });
       const tls: ClusterTlsMaterial = { caPem: ca.certPem, certPem: cert.certPem, keyPem: cert.keyPem };
       await writeNodeTls(barrier, a.serverId, tls);
-      await writeNodeRecord(barrier, { nodeId: a.serverId, apiAddr: a.apiAddr, clusterAddr: address.hostPort, hostname: a.hostname, nonVoter: a.nonVoter });
+      await writeNodeRecord(barrier, {
+        nodeId: a.serverId,
+        apiAddr: a.apiAddr,
+        clusterAddr: address.hostPort,
+        hostname: a.hostname,
+        nonVoter: a.nonVoter,
+      });
       if (a.nonVoter) this.#nonVoters.add(a.serverId);
       await node.addLearner(a.serverId, address.hostPort);
       this.#log.info({ peer: a.serverId, address: address.hostPort }, 'added a joining node as a non-voter');
       const status = node.status();
       return {
-        peers: status.peers.map((p) => ({ id: p.id, address: p.address, suffrage: p.voter ? ('voter' as const) : ('nonvoter' as const) })),
+        peers: status.peers.map((p) => ({
+          id: p.id,
+          address: p.address,
+          suffrage: p.voter ? ('voter' as const) : ('nonvoter' as const),
+        })),
         tlsKeyring: clusterTlsMaterialToJson(tls),
         index: status.commit,
       };
@@ -1038,14 +1159,22 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     const status = st.raft.storage.raftNode.status();
     return {
       index: status.commit,
-      servers: status.peers.map((p) => ({ nodeId: p.id, address: p.address, leader: p.id === status.leader, voter: p.voter })),
+      servers: status.peers.map((p) => ({
+        nodeId: p.id,
+        address: p.address,
+        leader: p.id === status.leader,
+        voter: p.voter,
+      })),
     };
   }
 
   async removePeer(serverId: string): Promise<void> {
     const raft = this.#requireActive();
     const node = raft.storage.raftNode;
-    if (serverId === this.#o.nodeId) throw bad('cannot remove the active node; step it down first and remove it through the new active node');
+    if (serverId === this.#o.nodeId)
+      throw bad(
+        'cannot remove the active node; step it down first and remove it through the new active node',
+      );
     await this.#membership.run(() => this.#removeMember(node, serverId));
     this.#log.info({ peer: serverId }, 'removed a peer');
   }
@@ -1090,7 +1219,9 @@ export class HaNode implements LifecycleDriver, StandbyNode {
     try {
       await this.#o.backend.runLocal(async () => {
         for (const prefix of CLUSTER_LOCAL_PREFIXES) {
-          const keys = prefix.endsWith('/') ? (await barrier.list(prefix)).filter((k) => !k.endsWith('/')).map((k) => prefix + k) : [prefix];
+          const keys = prefix.endsWith('/')
+            ? (await barrier.list(prefix)).filter((k) => !k.endsWith('/')).map((k) => prefix + k)
+            : [prefix];
           for (const key of keys) {
             const value = await barrier.get(key);
             if (value !== undefined) out.set(key, value);
@@ -1131,7 +1262,9 @@ export class HaNode implements LifecycleDriver, StandbyNode {
   #refuseMember(node: RaftNode, serverId: string): void {
     const c = node.status().config;
     if (c.voters.includes(serverId) || c.learners.includes(serverId)) {
-      throw bad(`node id "${serverId}" is already a member of this raft cluster; remove it first (operator raft remove-peer ${serverId})`);
+      throw bad(
+        `node id "${serverId}" is already a member of this raft cluster; remove it first (operator raft remove-peer ${serverId})`,
+      );
     }
   }
 

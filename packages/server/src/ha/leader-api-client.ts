@@ -21,15 +21,25 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
  * unreachable → CofferError(NoActiveNode) naming the address; an error status → CofferError with
  * the remote `errors` (4xx → BadRequest, else NoActiveNode). Never logs or echoes the body.
  */
-export async function postToLeader(target: LeaderApiTarget, path: string, body: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
+export async function postToLeader(
+  target: LeaderApiTarget,
+  path: string,
+  body: Readonly<Record<string, unknown>>,
+): Promise<Record<string, unknown>> {
   let url: URL;
   try {
     url = new URL(`/v1/${path}`, target.address);
   } catch {
-    throw new CofferError(ErrorCode.BadRequest, `invalid leader API address ${JSON.stringify(target.address)}`);
+    throw new CofferError(
+      ErrorCode.BadRequest,
+      `invalid leader API address ${JSON.stringify(target.address)}`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new CofferError(ErrorCode.BadRequest, `leader API address must be http or https: ${target.address}`);
+    throw new CofferError(
+      ErrorCode.BadRequest,
+      `leader API address must be http or https: ${target.address}`,
+    );
   }
   const payload = Buffer.from(JSON.stringify(body));
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -47,7 +57,11 @@ export async function postToLeader(target: LeaderApiTarget, path: string, body: 
       url,
       {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Content-Length': String(payload.byteLength), 'X-Vault-Request': 'true' },
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Length': String(payload.byteLength),
+          'X-Vault-Request': 'true',
+        },
         timeout: TIMEOUT_MS,
         agent: false,
         ...tls,
@@ -60,7 +74,9 @@ export async function postToLeader(target: LeaderApiTarget, path: string, body: 
           if (size > MAX_RESPONSE_BYTES) res.destroy(new Error('response too large'));
           else chunks.push(c);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       },
     );
@@ -68,7 +84,8 @@ export async function postToLeader(target: LeaderApiTarget, path: string, body: 
     req.on('error', reject);
     req.end(payload);
   }).catch((err: unknown) => {
-    const code = err instanceof Error && 'code' in err ? String(err.code) : err instanceof Error ? err.message : 'error';
+    const code =
+      err instanceof Error && 'code' in err ? String(err.code) : err instanceof Error ? err.message : 'error';
     throw new CofferError(ErrorCode.NoActiveNode, `cannot reach the leader at ${url.origin} (${code})`);
   });
   let json: unknown;
@@ -81,9 +98,13 @@ export async function postToLeader(target: LeaderApiTarget, path: string, body: 
   if (status < 200 || status >= 300) {
     const errors = Array.isArray(obj['errors']) ? obj['errors'].map(String).join('; ') : '';
     const message = `the leader at ${url.origin} refused the join (${status}${errors === '' ? '' : `: ${errors}`})`;
-    throw new CofferError(status >= 400 && status < 500 ? ErrorCode.BadRequest : ErrorCode.NoActiveNode, message);
+    throw new CofferError(
+      status >= 400 && status < 500 ? ErrorCode.BadRequest : ErrorCode.NoActiveNode,
+      message,
+    );
   }
   const data = obj['data'];
-  if (typeof data !== 'object' || data === null) throw new CofferError(ErrorCode.NoActiveNode, `the leader at ${url.origin} sent no data`);
+  if (typeof data !== 'object' || data === null)
+    throw new CofferError(ErrorCode.NoActiveNode, `the leader at ${url.origin} sent no data`);
   return data as Record<string, unknown>;
 }

@@ -75,7 +75,9 @@ export class SnapshotEndpoints {
   constructor(options: SnapshotEndpointsOptions) {
     this.#o = options;
     // Uploads left behind by a crash are garbage (a restore never resumes from them).
-    this.#cleanup = rm(join(options.dir, 'snapshot-uploads'), { recursive: true, force: true }).catch(() => undefined);
+    this.#cleanup = rm(join(options.dir, 'snapshot-uploads'), { recursive: true, force: true }).catch(
+      () => undefined,
+    );
   }
 
   readonly #cleanup: Promise<void>;
@@ -95,7 +97,11 @@ export class SnapshotEndpoints {
         return;
       }
       const { reply, error } = renderError(err);
-      if (error.unexpected) this.#o.logger.error({ request_id: requestId, error_name: err instanceof Error ? err.name : typeof err }, 'snapshot request failed');
+      if (error.unexpected)
+        this.#o.logger.error(
+          { request_id: requestId, error_name: err instanceof Error ? err.name : typeof err },
+          'snapshot request failed',
+        );
       // An unread upload must not be parsed as the next request.
       if (!req.complete) res.setHeader('Connection', 'close');
       sendReply(res, reply);
@@ -107,12 +113,20 @@ export class SnapshotEndpoints {
     const force = path === SNAPSHOT_FORCE_PATH;
     const method = req.method;
     const save = method === 'GET' || method === 'HEAD';
-    if (!save && method !== 'POST' && method !== 'PUT') throw new CofferError(ErrorCode.UnsupportedOperation, 'unsupported operation');
+    if (!save && method !== 'POST' && method !== 'PUT')
+      throw new CofferError(ErrorCode.UnsupportedOperation, 'unsupported operation');
     if (save && force) throw new CofferError(ErrorCode.UnsupportedOperation, 'unsupported operation');
     const headers: Record<string, string | string[] | undefined> = { ...req.headers };
     if (this.#o.forwarder !== undefined) {
       const routed = await this.#o.forwarder.route(
-        { requestId, method, url: req.originalUrl, headers, body: undefined, clientAddress: req.socket.remoteAddress ?? '' },
+        {
+          requestId,
+          method,
+          url: req.originalUrl,
+          headers,
+          body: undefined,
+          clientAddress: req.socket.remoteAddress ?? '',
+        },
         path,
       );
       if (routed !== undefined) {
@@ -125,9 +139,14 @@ export class SnapshotEndpoints {
     else await this.#restore(req, res, force);
   }
 
-  async #authorize(headers: Record<string, string | string[] | undefined>, path: string, capability: string): Promise<void> {
+  async #authorize(
+    headers: Record<string, string | string[] | undefined>,
+    path: string,
+    capability: string,
+  ): Promise<void> {
     const core = this.#o.core;
-    if (core.state === 'sealed' || core.state === 'uninitialized') throw new CofferError(ErrorCode.Sealed, 'Vault is sealed');
+    if (core.state === 'sealed' || core.state === 'uninitialized')
+      throw new CofferError(ErrorCode.Sealed, 'Vault is sealed');
     if (core.state !== 'unsealed') throw new CofferError(ErrorCode.NoActiveNode, 'node is not active');
     const token = clientToken(headers);
     const denied = new CofferError(ErrorCode.PermissionDenied, 'permission denied');
@@ -155,7 +174,8 @@ export class SnapshotEndpoints {
   async #restore(req: Request, res: Response, force: boolean): Promise<void> {
     const limit = this.#o.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_BYTES;
     const declared = Number(header(req, 'content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > limit) throw new CofferError(ErrorCode.PayloadTooLarge, 'snapshot larger than the upload limit');
+    if (Number.isFinite(declared) && declared > limit)
+      throw new CofferError(ErrorCode.PayloadTooLarge, 'snapshot larger than the upload limit');
     if (this.#restoring) throw bad('a snapshot restore is already in progress');
     this.#restoring = true;
     await this.#cleanup;
@@ -167,7 +187,8 @@ export class SnapshotEndpoints {
       const counter = new Transform({
         transform(chunk: Buffer, _enc, done): void {
           received += chunk.length;
-          if (received > limit) done(new CofferError(ErrorCode.PayloadTooLarge, 'snapshot larger than the upload limit'));
+          if (received > limit)
+            done(new CofferError(ErrorCode.PayloadTooLarge, 'snapshot larger than the upload limit'));
           else done(null, chunk);
         },
       });
@@ -199,7 +220,13 @@ export class SnapshotEndpoints {
       // A foreign keyring: every node seals itself on the commit (see HaNode); else reload here.
       if (!foreign) await this.#o.node.reloadAfterRestore();
       this.#o.logger.info(
-        { index: restored.index, entries: restored.entries, chunks: restored.chunks, forced: foreign, duration_ms: Date.now() - started },
+        {
+          index: restored.index,
+          entries: restored.entries,
+          chunks: restored.chunks,
+          forced: foreign,
+          duration_ms: Date.now() - started,
+        },
         'snapshot restored through raft',
       );
       res.status(204).end();
@@ -215,7 +242,9 @@ export class SnapshotEndpoints {
  * K restore chunks were proposed and applied (a leader crash in the middle of a restore). Inert
  * unless set.
  */
-export function restoreFailpoint(value: string | undefined): { afterRestoreChunk?: (chunks: number) => void } {
+export function restoreFailpoint(value: string | undefined): {
+  afterRestoreChunk?: (chunks: number) => void;
+} {
   const m = /^restore-after-chunks:(\d+)$/.exec(value ?? '');
   if (m === null) return {};
   const k = Number(m[1]);

@@ -19,7 +19,10 @@ const LOCAL_PATHS: ReadonlySet<string> = new Set([
 ]);
 
 /** Snapshot transfers are never forwarded: the client is always redirected to the active node. */
-const REDIRECT_PATHS: ReadonlySet<string> = new Set(['sys/storage/raft/snapshot', 'sys/storage/raft/snapshot-force']);
+const REDIRECT_PATHS: ReadonlySet<string> = new Set([
+  'sys/storage/raft/snapshot',
+  'sys/storage/raft/snapshot-force',
+]);
 
 /** The active node as a standby knows it. */
 export interface ActiveNode {
@@ -65,17 +68,20 @@ export class StandbyRouter implements RequestForwarder {
     if (active === undefined) throw new CofferError(ErrorCode.NoActiveNode, NO_ACTIVE_NODE_MESSAGE);
     if (active.self) return undefined;
     const noForward = req.headers['x-vault-no-request-forwarding'];
-    if (REDIRECT_PATHS.has(path) || (noForward !== undefined && String(noForward) !== '')) return this.#redirect(req, active);
+    if (REDIRECT_PATHS.has(path) || (noForward !== undefined && String(noForward) !== ''))
+      return this.#redirect(req, active);
     return replyOf(await this.#node.forward(forwardedRequestOf(req)));
   }
 
   #redirect(req: ApiRequest, active: ActiveNode): HttpReply {
-    if (active.apiAddr === '') throw new CofferError(ErrorCode.NoActiveNode, 'the active node advertises no api_addr to redirect to');
+    if (active.apiAddr === '')
+      throw new CofferError(ErrorCode.NoActiveNode, 'the active node advertises no api_addr to redirect to');
     return { status: 307, headers: { Location: `${active.apiAddr.replace(/\/+$/, '')}${req.url}` } };
   }
 
   async #seal(req: ApiRequest): Promise<HttpReply> {
-    if (req.method !== 'PUT' && req.method !== 'POST') throw new CofferError(ErrorCode.UnsupportedOperation, 'unsupported operation');
+    if (req.method !== 'PUT' && req.method !== 'POST')
+      throw new CofferError(ErrorCode.UnsupportedOperation, 'unsupported operation');
     const check = forwardedRequestOf({
       ...req,
       method: 'POST',

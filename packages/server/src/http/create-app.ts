@@ -97,7 +97,10 @@ function send(res: Response, reply: HttpReply, head: boolean): void {
  */
 export function createApp(options: AppOptions): Express {
   const { handler, logger } = options;
-  const limit = (options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE) < 0 ? Infinity : (options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE) || DEFAULT_MAX_REQUEST_SIZE;
+  const limit =
+    (options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE) < 0
+      ? Infinity
+      : (options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE) || DEFAULT_MAX_REQUEST_SIZE;
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -112,7 +115,10 @@ export function createApp(options: AppOptions): Express {
       res.once('finish', resolve);
       res.once('close', resolve);
     });
-    inFlight.set(req.socket, (previous ?? Promise.resolve()).then(() => finished));
+    inFlight.set(
+      req.socket,
+      (previous ?? Promise.resolve()).then(() => finished),
+    );
     if (previous === undefined) next();
     else void previous.then(() => next());
   });
@@ -184,7 +190,8 @@ export function createApp(options: AppOptions): Express {
   // Body-parser failures (size, encoding, aborted) arrive here.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const locals = res.locals['coffer'] as Locals | undefined;
-    const type = typeof err === 'object' && err !== null && 'type' in err ? String((err as { type: unknown }).type) : '';
+    const type =
+      typeof err === 'object' && err !== null && 'type' in err ? String((err as { type: unknown }).type) : '';
     if (type === 'request.aborted' || res.headersSent) {
       req.socket.destroy();
       return;
@@ -196,9 +203,14 @@ export function createApp(options: AppOptions): Express {
         headers: { Connection: 'close' },
       };
     } else if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-      reply = renderError(new CofferError(ErrorCode.UnsupportedMediaType, 'unsupported content encoding')).reply;
+      reply = renderError(
+        new CofferError(ErrorCode.UnsupportedMediaType, 'unsupported content encoding'),
+      ).reply;
     } else if (type !== '') {
-      reply = { ...renderError(new CofferError(ErrorCode.BadRequest, 'malformed request body')).reply, headers: { Connection: 'close' } };
+      reply = {
+        ...renderError(new CofferError(ErrorCode.BadRequest, 'malformed request body')).reply,
+        headers: { Connection: 'close' },
+      };
     } else {
       logUnexpected(logger, locals?.requestId ?? '', err);
       reply = renderError(err).reply;
@@ -236,7 +248,8 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     } catch {
       throw new CofferError(ErrorCode.BadRequest, 'invalid URL escape in request path');
     }
-    if (NON_PRINTABLE.test(path)) throw new CofferError(ErrorCode.BadRequest, 'path contains non-printable characters');
+    if (NON_PRINTABLE.test(path))
+      throw new CofferError(ErrorCode.BadRequest, 'path contains non-printable characters');
     const full = `/v1/${path}`;
     const cleaned = cleanPath(full);
     if (cleaned !== full) {
@@ -257,7 +270,10 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     // client that asked for a single-use wrapping token instead, so refuse.
     const wrapTtl = firstValue(req.headers['x-vault-wrap-ttl']);
     if (wrapTtl !== undefined && wrapTtl.trim() !== '') {
-      throw new CofferError(ErrorCode.BadRequest, 'response wrapping (X-Vault-Wrap-TTL) is not supported by this server');
+      throw new CofferError(
+        ErrorCode.BadRequest,
+        'response wrapping (X-Vault-Wrap-TTL) is not supported by this server',
+      );
     }
 
     const contentType = firstValue(req.headers['content-type']);
@@ -306,6 +322,12 @@ function splitOnce(s: string, sep: string): [string, string] {
 function logUnexpected(logger: Logger, requestId: string, err: unknown): void {
   const e = err instanceof Error ? err : undefined;
   const frames = e?.stack?.split('\n').filter((l) => l.trimStart().startsWith('at ')) ?? [];
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
-  logger.error({ request_id: requestId, error_name: e?.name ?? typeof err, error_code: code, stack: frames.join('\n') }, 'internal error');
+  const code =
+    typeof err === 'object' && err !== null && 'code' in err
+      ? String((err as { code: unknown }).code)
+      : undefined;
+  logger.error(
+    { request_id: requestId, error_name: e?.name ?? typeof err, error_code: code, stack: frames.join('\n') },
+    'internal error',
+  );
 }

@@ -136,7 +136,10 @@ export class ListShimSocket extends Duplex {
     this.inner.write(chunk, encoding, (err) => callback(err ?? null));
   }
 
-  override _writev(chunks: { chunk: Buffer; encoding: BufferEncoding }[], callback: (error?: Error | null) => void): void {
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    callback: (error?: Error | null) => void,
+  ): void {
     if (this.inner.destroyed) {
       callback();
       return;

@@ -1,4 +1,10 @@
-import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server as HttpServer, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { ListShimSocket } from './list-shim-socket.js';
@@ -47,15 +53,24 @@ export class Listener {
   private readonly sockets = new Set<Socket | TLSSocket>();
   private readonly options: ListenerOptions;
 
-  constructor(options: ListenerOptions, handler: RequestListener<typeof IncomingMessage, typeof ServerResponse>) {
+  constructor(
+    options: ListenerOptions,
+    handler: RequestListener<typeof IncomingMessage, typeof ServerResponse>,
+  ) {
     this.options = options;
     this.http = createHttpServer(
-      { maxHeaderSize: options.maxHeaderSize ?? 16 * 1024, keepAliveTimeout: options.keepAliveTimeoutMs ?? 300_000 },
+      {
+        maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
+        keepAliveTimeout: options.keepAliveTimeoutMs ?? 300_000,
+      },
       handler,
     );
     this.http.keepAliveTimeout = options.keepAliveTimeoutMs ?? 300_000;
     this.http.requestTimeout = options.requestTimeoutMs ?? 30_000;
-    this.http.headersTimeout = Math.min(options.headerTimeoutMs ?? 10_000, this.http.requestTimeout || Infinity);
+    this.http.headersTimeout = Math.min(
+      options.headerTimeoutMs ?? 10_000,
+      this.http.requestTimeout || Infinity,
+    );
     this.http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       if (err.code === 'ECONNRESET' || !socket.writable) {
         socket.destroy();

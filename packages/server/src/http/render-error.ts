@@ -6,5 +6,8 @@ export function renderError(err: unknown): { reply: HttpReply; error: HttpError 
   const error = httpErrorOf(err);
   const body: Record<string, unknown> = { errors: error.messages };
   if (error.data !== undefined) body['data'] = error.data;
-  return { reply: { status: error.status, contentType: 'application/json', body: JSON.stringify(body) }, error };
+  return {
+    reply: { status: error.status, contentType: 'application/json', body: JSON.stringify(body) },
+    error,
+  };
 }

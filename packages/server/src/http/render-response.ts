@@ -15,8 +15,15 @@ export function renderResponse(requestId: string, path: string, result: CoreResp
   if (response?.raw !== undefined) {
     return { status: response.raw.status, contentType: response.raw.contentType, body: response.raw.body };
   }
-  const warnings = response?.warnings !== undefined && response.warnings.length > 0 ? [...response.warnings] : null;
-  if (response === undefined || (response.data === undefined && response.auth === undefined && response.secret === undefined && warnings === null)) {
+  const warnings =
+    response?.warnings !== undefined && response.warnings.length > 0 ? [...response.warnings] : null;
+  if (
+    response === undefined ||
+    (response.data === undefined &&
+      response.auth === undefined &&
+      response.secret === undefined &&
+      warnings === null)
+  ) {
     return { status: 204 };
   }
   const envelope: Record<string, unknown> = {
@@ -30,6 +37,7 @@ export function renderResponse(requestId: string, path: string, result: CoreResp
     auth: response.auth ?? null,
     mount_type: result.mountType,
   };
-  const body = response.data !== undefined && injectsDataAtTopLevel(path) ? { ...response.data, ...envelope } : envelope;
+  const body =
+    response.data !== undefined && injectsDataAtTopLevel(path) ? { ...response.data, ...envelope } : envelope;
   return { status: response.status ?? 200, contentType: 'application/json', body: JSON.stringify(body) };
 }

@@ -7,7 +7,10 @@ import { ErrorCode } from '../errors/error-code.js';
  * body does not start with `{`/`[` (curl -d sends JSON with a form content type). Repeated form
  * keys are joined with `,`. Error messages never echo the body (it may hold secrets).
  */
-export function requestBodyData(body: Uint8Array | undefined, contentType: string | undefined): Record<string, unknown> {
+export function requestBodyData(
+  body: Uint8Array | undefined,
+  contentType: string | undefined,
+): Record<string, unknown> {
   if (body === undefined || body.byteLength === 0) return {};
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -29,7 +32,10 @@ export function requestBodyData(body: Uint8Array | undefined, contentType: strin
   }
   if (parsed === null) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new CofferError(ErrorCode.BadRequest, 'failed to parse JSON input: the request body must be a JSON object');
+    throw new CofferError(
+      ErrorCode.BadRequest,
+      'failed to parse JSON input: the request body must be a JSON object',
+    );
   }
   return parsed as Record<string, unknown>;
 }

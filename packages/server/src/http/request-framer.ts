@@ -65,7 +65,9 @@ export class RequestFramer {
 
   /** Feeds client bytes; returns the bytes to hand to the HTTP parser, in order. */
   push(chunk: Uint8Array): Buffer[] {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const out: Buffer[] = [];
     let pos = 0;
     while (pos < buf.length) {

@@ -51,13 +51,20 @@ export function requestOperation(input: {
       const listParam = query.get('list');
       if (listParam !== null && listParam !== '') {
         const parsed = parseGoBool(listParam);
-        if (parsed === undefined) throw new CofferError(ErrorCode.BadRequest, 'invalid value for "list" query parameter');
+        if (parsed === undefined)
+          throw new CofferError(ErrorCode.BadRequest, 'invalid value for "list" query parameter');
         if (parsed) {
           query.delete('list');
           list = true;
         }
       }
-      if (list) return { operation: Operation.List, path: withSlash(path), queryData: queryToData(query), head: false };
+      if (list)
+        return {
+          operation: Operation.List,
+          path: withSlash(path),
+          queryData: queryToData(query),
+          head: false,
+        };
       return { operation: Operation.Read, path, queryData: queryToData(query), head: false };
     }
     case 'LIST':
@@ -78,7 +85,8 @@ export function requestOperation(input: {
     case 'DELETE':
       return { operation: Operation.Delete, path, queryData: queryToData(query), head: false };
     case 'HEAD':
-      if (path === 'sys/health') return { operation: Operation.Read, path, queryData: queryToData(query), head: true };
+      if (path === 'sys/health')
+        return { operation: Operation.Read, path, queryData: queryToData(query), head: true };
       throw new CofferError(ErrorCode.UnsupportedOperation, '');
     default:
       throw new CofferError(ErrorCode.UnsupportedOperation, '');

@@ -14,7 +14,8 @@ export interface InstrumentableStorage {
  * measured at the one boundary. Failed operations are timed too. Cost: two hrtime reads.
  */
 export function instrumentBarrier(barrier: InstrumentableStorage, metrics: Metrics): void {
-  const timed = <A extends unknown[], R>(op: BarrierOperation, fn: (...args: A) => Promise<R>) =>
+  const timed =
+    <A extends unknown[], R>(op: BarrierOperation, fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       const start = process.hrtime.bigint();
       try {

@@ -36,12 +36,14 @@ export function metricsAuthorizer(options: MetricsAuthorizerOptions): MetricsAut
       if (res.status >= 400) return replyOf(res);
       let caps: unknown;
       try {
-        caps = (JSON.parse(Buffer.from(res.body).toString('utf8')) as { capabilities?: unknown }).capabilities;
+        caps = (JSON.parse(Buffer.from(res.body).toString('utf8')) as { capabilities?: unknown })
+          .capabilities;
       } catch {
         caps = undefined;
       }
       const list = Array.isArray(caps) ? caps.map(String) : [];
-      if (!list.includes('root') && !list.includes('read')) throw new CofferError(ErrorCode.PermissionDenied, 'permission denied');
+      if (!list.includes('root') && !list.includes('read'))
+        throw new CofferError(ErrorCode.PermissionDenied, 'permission denied');
       return undefined;
     }
     await options.handler.handleRequest(

@@ -20,7 +20,11 @@ export interface MetricsEndpointOptions {
   readonly authorize: MetricsAuthorizer;
 }
 
-const textReply = (status: number, body: string): HttpReply => ({ status, contentType: 'text/plain; charset=utf-8', body });
+const textReply = (status: number, body: string): HttpReply => ({
+  status,
+  contentType: 'text/plain; charset=utf-8',
+  body,
+});
 
 /**
  * `GET /v1/sys/metrics[?format=prometheus]`, answered by the node that receives it (standbys
@@ -38,7 +42,9 @@ export class MetricsEndpoint {
 
   /** True for the API paths (after `/v1/`) and methods served here. */
   handles(method: string, apiPath: string): boolean {
-    return (method === 'GET' || method === 'HEAD') && (apiPath === 'sys/metrics' || apiPath === 'sys/metrics/');
+    return (
+      (method === 'GET' || method === 'HEAD') && (apiPath === 'sys/metrics' || apiPath === 'sys/metrics/')
+    );
   }
 
   async serve(req: ApiRequest, query: URLSearchParams): Promise<HttpReply> {

@@ -143,19 +143,61 @@ export class Metrics {
     };
     gauge('coffer_raft_term', 'Current raft term.', (s) => s.term);
     gauge('coffer_raft_commit_index', 'Highest raft log index known committed.', (s) => s.commit);
-    gauge('coffer_raft_applied_index', 'Highest raft log index applied to the state machine.', (s) => s.applied);
+    gauge(
+      'coffer_raft_applied_index',
+      'Highest raft log index applied to the state machine.',
+      (s) => s.applied,
+    );
     gauge('coffer_raft_last_index', 'Last index in the local raft log.', (s) => s.lastIndex);
-    gauge('coffer_raft_is_leader', '1 when this node is the raft leader.', (s) => (String(s.role).toLowerCase() === 'leader' ? 1 : 0));
-    gauge('coffer_raft_last_persist_seconds', 'Duration of the most recent durable raft log write (fsync).', (s) => s.metrics.lastPersistMs / 1000);
-    counter('coffer_raft_leader_changes_total', 'Leader changes observed by this node.', (s) => s.metrics.leaderChanges);
+    gauge('coffer_raft_is_leader', '1 when this node is the raft leader.', (s) =>
+      String(s.role).toLowerCase() === 'leader' ? 1 : 0,
+    );
+    gauge(
+      'coffer_raft_last_persist_seconds',
+      'Duration of the most recent durable raft log write (fsync).',
+      (s) => s.metrics.lastPersistMs / 1000,
+    );
+    counter(
+      'coffer_raft_leader_changes_total',
+      'Leader changes observed by this node.',
+      (s) => s.metrics.leaderChanges,
+    );
     counter('coffer_raft_fsyncs_total', 'Durable raft log writes (fsyncs) issued.', (s) => s.metrics.fsyncs);
-    counter('coffer_raft_entries_persisted_total', 'Raft log entries written durably.', (s) => s.metrics.entriesPersisted);
-    counter('coffer_raft_entries_applied_total', 'Raft log entries applied to the state machine.', (s) => s.metrics.entriesApplied);
-    counter('coffer_raft_snapshots_taken_total', 'Raft snapshots taken locally.', (s) => s.metrics.snapshotsTaken);
-    counter('coffer_raft_snapshots_sent_total', 'Raft snapshots sent to followers.', (s) => s.metrics.snapshotsSent);
-    counter('coffer_raft_snapshots_send_failed_total', 'Raft snapshot transfers to followers that failed.', (s) => s.metrics.snapshotsSendFailed);
-    counter('coffer_raft_snapshots_received_total', 'Raft snapshots received from the leader.', (s) => s.metrics.snapshotsReceived);
-    counter('coffer_raft_snapshots_installed_total', 'Raft snapshots installed into the state machine.', (s) => s.metrics.snapshotsInstalled);
+    counter(
+      'coffer_raft_entries_persisted_total',
+      'Raft log entries written durably.',
+      (s) => s.metrics.entriesPersisted,
+    );
+    counter(
+      'coffer_raft_entries_applied_total',
+      'Raft log entries applied to the state machine.',
+      (s) => s.metrics.entriesApplied,
+    );
+    counter(
+      'coffer_raft_snapshots_taken_total',
+      'Raft snapshots taken locally.',
+      (s) => s.metrics.snapshotsTaken,
+    );
+    counter(
+      'coffer_raft_snapshots_sent_total',
+      'Raft snapshots sent to followers.',
+      (s) => s.metrics.snapshotsSent,
+    );
+    counter(
+      'coffer_raft_snapshots_send_failed_total',
+      'Raft snapshot transfers to followers that failed.',
+      (s) => s.metrics.snapshotsSendFailed,
+    );
+    counter(
+      'coffer_raft_snapshots_received_total',
+      'Raft snapshots received from the leader.',
+      (s) => s.metrics.snapshotsReceived,
+    );
+    counter(
+      'coffer_raft_snapshots_installed_total',
+      'Raft snapshots installed into the state machine.',
+      (s) => s.metrics.snapshotsInstalled,
+    );
   }
 
   /** Prometheus text exposition format (0.0.4). */
@@ -206,10 +248,17 @@ const INTERVAL_SECONDS = 10;
 interface PromJsonMetric {
   readonly name: string;
   readonly type: unknown;
-  readonly values: readonly { readonly value: number; readonly labels: Readonly<Partial<Record<string, string | number>>>; readonly metricName?: string | undefined }[];
+  readonly values: readonly {
+    readonly value: number;
+    readonly labels: Readonly<Partial<Record<string, string | number>>>;
+    readonly metricName?: string | undefined;
+  }[];
 }
 
-function stringLabels(labels: Readonly<Partial<Record<string, string | number>>>, drop?: string): Record<string, string> {
+function stringLabels(
+  labels: Readonly<Partial<Record<string, string | number>>>,
+  drop?: string,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(labels)) if (k !== drop && v !== undefined) out[k] = String(v);
   return out;
@@ -228,12 +277,22 @@ function goTimestamp(now: Date): string {
  * Mean from `_count`/`_sum`; Min/Max/Stddev are not tracked by a histogram and are 0).
  */
 export function toVaultSummary(metrics: readonly PromJsonMetric[], now: Date): VaultMetricsSummary {
-  const summary: VaultMetricsSummary = { Timestamp: goTimestamp(now), Gauges: [], Points: [], Counters: [], Samples: [] };
+  const summary: VaultMetricsSummary = {
+    Timestamp: goTimestamp(now),
+    Gauges: [],
+    Points: [],
+    Counters: [],
+    Samples: [],
+  };
   for (const m of metrics) {
     // prom-client's typings say a numeric enum; at runtime it is the type's name.
-    const type = typeof m.type === 'number' ? (['counter', 'gauge', 'histogram', 'summary'][m.type] ?? '') : String(m.type);
+    const type =
+      typeof m.type === 'number'
+        ? (['counter', 'gauge', 'histogram', 'summary'][m.type] ?? '')
+        : String(m.type);
     if (type === 'gauge') {
-      for (const v of m.values) summary.Gauges.push({ Name: m.name, Value: v.value, Labels: stringLabels(v.labels) });
+      for (const v of m.values)
+        summary.Gauges.push({ Name: m.name, Value: v.value, Labels: stringLabels(v.labels) });
     } else if (type === 'counter') {
       for (const v of m.values) {
         summary.Counters.push({

@@ -77,7 +77,11 @@ export class FsmDirectory {
       if (!STAGING_NAME.test(staging)) throw new FsmDirectoryError(`${MARKER} names an unexpected directory`);
       const stagingPath = join(this.root, staging);
       if (await exists(stagingPath)) {
-        if (await exists(this.livePath)) await rename(this.livePath, join(this.root, ASIDE_PREFIX + staging.slice(staging.indexOf('-') + 1)));
+        if (await exists(this.livePath))
+          await rename(
+            this.livePath,
+            join(this.root, ASIDE_PREFIX + staging.slice(staging.indexOf('-') + 1)),
+          );
         await rename(stagingPath, this.livePath);
         await fsyncPath(this.root);
       } else if (!(await exists(this.livePath))) {

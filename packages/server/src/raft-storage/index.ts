@@ -25,5 +25,15 @@ export {
   encodeStorageCommand,
   storageCommandSize,
 } from './storage-command.js';
-export { proposeRestore, RESTORE_CHUNK_BYTES, type ProposeRestoreOptions, type ProposedRestore } from './propose-restore.js';
-export { decodeRestoreCommand, encodeRestoreCommand, isRestoreCommand, type RestoreCommand } from './restore-command.js';
+export {
+  proposeRestore,
+  RESTORE_CHUNK_BYTES,
+  type ProposeRestoreOptions,
+  type ProposedRestore,
+} from './propose-restore.js';
+export {
+  decodeRestoreCommand,
+  encodeRestoreCommand,
+  isRestoreCommand,
+  type RestoreCommand,
+} from './restore-command.js';

@@ -3,21 +3,20 @@ import type { NodeId, RaftNodeOptions, Transport } from '@coffer/raft';
 import { RaftBackend, type ReadConsistency } from './raft-backend.js';
 import { RaftFsm, type RestoreCrashPoint } from './raft-fsm.js';
 
-export interface RaftStorageOptions
-  extends Pick<
-    RaftNodeOptions,
-    | 'peers'
-    | 'bootstrap'
-    | 'tickMs'
-    | 'performanceMultiplier'
-    | 'electionTick'
-    | 'heartbeatTick'
-    | 'snapshotThreshold'
-    | 'trailingLogs'
-    | 'seed'
-    | 'readTimeoutMs'
-    | 'tuning'
-  > {
+export interface RaftStorageOptions extends Pick<
+  RaftNodeOptions,
+  | 'peers'
+  | 'bootstrap'
+  | 'tickMs'
+  | 'performanceMultiplier'
+  | 'electionTick'
+  | 'heartbeatTick'
+  | 'snapshotThreshold'
+  | 'trailingLogs'
+  | 'seed'
+  | 'readTimeoutMs'
+  | 'tuning'
+> {
   /** Data directory: `<dir>/log` (raft log, LevelDB), `<dir>/snapshots`, `<dir>/fsm` (state, LevelDB). */
   readonly dir: string;
   readonly nodeId: NodeId;
@@ -66,7 +65,10 @@ export async function openRaftStorage(options: RaftStorageOptions): Promise<Raft
     onForcedRestoreBegin: options.onForcedRestoreBegin,
     // Raft does not pass its snapshot metadata to the state machine (yet): record the newest
     // membership known, which is the applied one unless a change is in flight.
-    snapshotContext: () => ({ confState: node?.status().config, keyringFingerprint: options.keyringFingerprint?.() ?? '' }),
+    snapshotContext: () => ({
+      confState: node?.status().config,
+      keyringFingerprint: options.keyringFingerprint?.() ?? '',
+    }),
   });
   try {
     node = new RaftNode({

@@ -73,7 +73,10 @@ export async function proposeRestore(options: ProposeRestoreOptions): Promise<Pr
     await flush();
     const index = await options.propose(encodeRestoreCommand({ kind: 'commit', id }));
     if (!restored.includes(index)) {
-      throw new RaftStorageError('unavailable', 'the restore was aborted before its commit (leadership changed?); nothing was restored');
+      throw new RaftStorageError(
+        'unavailable',
+        'the restore was aborted before its commit (leadership changed?); nothing was restored',
+      );
     }
     return { id, index, entries, chunks };
   } catch (err) {

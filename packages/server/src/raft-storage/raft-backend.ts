@@ -4,7 +4,12 @@ import { MAX_KEY_BYTES } from '@coffer/snapshot';
 import type { RaftFsm } from './raft-fsm.js';
 import { RaftStorageError } from './raft-storage-error.js';
 import { ReadIndexCoalescer } from './read-index-coalescer.js';
-import { COMMAND_HEADER_BYTES, PUT_OVERHEAD_BYTES, encodeStorageCommand, storageCommandSize } from './storage-command.js';
+import {
+  COMMAND_HEADER_BYTES,
+  PUT_OVERHEAD_BYTES,
+  encodeStorageCommand,
+  storageCommandSize,
+} from './storage-command.js';
 
 /**
  * How `get`/`list` relate to writes elsewhere in the cluster:
@@ -76,7 +81,8 @@ export class RaftBackend implements PhysicalBackend {
     this.#fsm = options.fsm;
     this.consistency = options.consistency ?? 'linearizable';
     this.maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
-    this.maxEntryBytes = options.maxEntryBytes ?? COMMAND_HEADER_BYTES + PUT_OVERHEAD_BYTES + MAX_KEY_BYTES + this.maxValueBytes;
+    this.maxEntryBytes =
+      options.maxEntryBytes ?? COMMAND_HEADER_BYTES + PUT_OVERHEAD_BYTES + MAX_KEY_BYTES + this.maxValueBytes;
     this.#onClose = options.onClose;
     this.#reads = coalescer ?? new ReadIndexCoalescer(() => this.#node.readIndex());
   }
@@ -92,7 +98,13 @@ export class RaftBackend implements PhysicalBackend {
    */
   withConsistency(consistency: ReadConsistency): RaftBackend {
     return new RaftBackend(
-      { node: this.#node, fsm: this.#fsm, consistency, maxValueBytes: this.maxValueBytes, maxEntryBytes: this.maxEntryBytes },
+      {
+        node: this.#node,
+        fsm: this.#fsm,
+        consistency,
+        maxValueBytes: this.maxValueBytes,
+        maxEntryBytes: this.maxEntryBytes,
+      },
       this.#reads,
     );
   }
@@ -149,12 +161,18 @@ export class RaftBackend implements PhysicalBackend {
     for (const op of ops) {
       assertWritableKey(op.key);
       if (op.kind === 'put' && op.value.byteLength > this.maxValueBytes) {
-        throw new RaftStorageError('value_too_large', `value of ${op.value.byteLength} bytes exceeds the ${this.maxValueBytes}-byte limit`);
+        throw new RaftStorageError(
+          'value_too_large',
+          `value of ${op.value.byteLength} bytes exceeds the ${this.maxValueBytes}-byte limit`,
+        );
       }
     }
     const size = storageCommandSize(ops);
     if (size > this.maxEntryBytes) {
-      throw new RaftStorageError('entry_too_large', `write of ${size} bytes exceeds the ${this.maxEntryBytes}-byte entry limit`);
+      throw new RaftStorageError(
+        'entry_too_large',
+        `write of ${size} bytes exceeds the ${this.maxEntryBytes}-byte entry limit`,
+      );
     }
     const command = encodeStorageCommand(ops);
     try {

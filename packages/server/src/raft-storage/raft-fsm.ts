@@ -131,7 +131,11 @@ function decodeApplied(raw: Uint8Array): { index: number; term: number } {
 }
 
 async function openDb(path: string, compression: boolean): Promise<Db> {
-  const db: Db = new ClassicLevel<Buffer, Uint8Array>(path, { keyEncoding: 'buffer', valueEncoding: 'view', compression });
+  const db: Db = new ClassicLevel<Buffer, Uint8Array>(path, {
+    keyEncoding: 'buffer',
+    valueEncoding: 'view',
+    compression,
+  });
   await db.open();
   try {
     const version = await db.get(VERSION_KEY);
@@ -186,7 +190,12 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
   readonly #onForcedRestoreBegin: (() => Promise<void>) | undefined;
   #pending: PendingRestore | undefined;
 
-  private constructor(dir: FsmDirectory, db: Db, applied: { index: number; term: number }, options: RaftFsmOptions) {
+  private constructor(
+    dir: FsmDirectory,
+    db: Db,
+    applied: { index: number; term: number },
+    options: RaftFsmOptions,
+  ) {
     super();
     this.#dir = dir;
     this.#db = db;
@@ -217,7 +226,11 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
         const id = force ? record.slice(0, -FORCE_SUFFIX.length) : record;
         const path = dir.pendingPath(id);
         await dir.removePending(path);
-        const sdb: Db = new ClassicLevel<Buffer, Uint8Array>(path, { keyEncoding: 'buffer', valueEncoding: 'view', compression: options.compression ?? true });
+        const sdb: Db = new ClassicLevel<Buffer, Uint8Array>(path, {
+          keyEncoding: 'buffer',
+          valueEncoding: 'view',
+          compression: options.compression ?? true,
+        });
         await sdb.open();
         pending = { id, force, path, db: sdb };
       } else {
@@ -290,7 +303,8 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
         continue;
       }
       const expected = (last?.index ?? this.#applied) + 1;
-      if (e.index !== expected) throw new Error(`raft FSM: entry ${e.index} applied after ${expected - 1} (gap)`);
+      if (e.index !== expected)
+        throw new Error(`raft FSM: entry ${e.index} applied after ${expected - 1} (gap)`);
       if (e.type === EntryType.Normal && isRestoreCommand(e.data)) {
         await flush();
         await this.#applyRestore(decodeRestoreCommand(e.data), e);
@@ -317,7 +331,12 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
    */
   async #applyRestore(cmd: RestoreCommand, e: Entry): Promise<void> {
     const advance = async (extra: BatchOp[] = []): Promise<void> => {
-      await this.#reading(() => this.#db.batch([...extra, { type: 'put', key: APPLIED_KEY, value: encodeApplied(e.index, e.term) }], SYNC));
+      await this.#reading(() =>
+        this.#db.batch(
+          [...extra, { type: 'put', key: APPLIED_KEY, value: encodeApplied(e.index, e.term) }],
+          SYNC,
+        ),
+      );
       this.#applied = e.index;
       this.#appliedTerm = e.term;
     };
@@ -327,12 +346,22 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
         await this.#dropPending();
         const path = this.#dir.pendingPath(cmd.id);
         await this.#dir.discard(path);
-        const db: Db = new ClassicLevel<Buffer, Uint8Array>(path, { keyEncoding: 'buffer', valueEncoding: 'view', compression: this.#compression });
+        const db: Db = new ClassicLevel<Buffer, Uint8Array>(path, {
+          keyEncoding: 'buffer',
+          valueEncoding: 'view',
+          compression: this.#compression,
+        });
         await db.open();
         const force = cmd.force === true;
         if (force) await this.#onForcedRestoreBegin?.();
         this.#pending = { id: cmd.id, force, path, db };
-        await advance([{ type: 'put', key: PENDING_RESTORE_KEY, value: Buffer.from(cmd.id + (force ? FORCE_SUFFIX : ''), 'latin1') }]);
+        await advance([
+          {
+            type: 'put',
+            key: PENDING_RESTORE_KEY,
+            value: Buffer.from(cmd.id + (force ? FORCE_SUFFIX : ''), 'latin1'),
+          },
+        ]);
         return;
       }
       case 'chunk': {
@@ -365,9 +394,18 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
         // The cluster's own records: drop whatever staging holds under them, copy the live ones.
         const ops: BatchOp[] = [];
         for (const prefix of this.#keeps) {
-          const range = { gte: Buffer.from(prefix, 'utf8'), lt: Buffer.concat([Buffer.from(prefix, 'utf8'), DATA_END]) };
-          for await (const key of current.db.keys({ ...range, keyEncoding: 'buffer' })) ops.push({ type: 'del', key });
-          for await (const [key, value] of this.#db.iterator({ ...range, keyEncoding: 'buffer', valueEncoding: 'view' })) ops.push({ type: 'put', key, value });
+          const range = {
+            gte: Buffer.from(prefix, 'utf8'),
+            lt: Buffer.concat([Buffer.from(prefix, 'utf8'), DATA_END]),
+          };
+          for await (const key of current.db.keys({ ...range, keyEncoding: 'buffer' }))
+            ops.push({ type: 'del', key });
+          for await (const [key, value] of this.#db.iterator({
+            ...range,
+            keyEncoding: 'buffer',
+            valueEncoding: 'view',
+          }))
+            ops.push({ type: 'put', key, value });
         }
         ops.push({ type: 'put', key: VERSION_KEY, value: Uint8Array.of(FSM_FORMAT_VERSION) });
         ops.push({ type: 'put', key: APPLIED_KEY, value: encodeApplied(e.index, e.term) });
@@ -438,10 +476,17 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
     const reader = await readSnapshot(data);
     if (reader.meta.index !== 0 && reader.meta.index !== meta.index) {
       await reader.close();
-      throw new SnapshotError('MALFORMED', `snapshot archive is at index ${reader.meta.index}, raft installs it at ${meta.index}`);
+      throw new SnapshotError(
+        'MALFORMED',
+        `snapshot archive is at index ${reader.meta.index}, raft installs it at ${meta.index}`,
+      );
     }
     const staging = await this.#dir.createStaging();
-    const sdb: Db = new ClassicLevel<Buffer, Uint8Array>(staging, { keyEncoding: 'buffer', valueEncoding: 'view', compression: this.#compression });
+    const sdb: Db = new ClassicLevel<Buffer, Uint8Array>(staging, {
+      keyEncoding: 'buffer',
+      valueEncoding: 'view',
+      compression: this.#compression,
+    });
     try {
       await sdb.open();
       let ops: BatchOp[] = [];
@@ -491,7 +536,9 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
 
   /** Direct children of `prefix` in the local state (FileBackend's semantics, shared code). */
   async list(prefix: string): Promise<string[]> {
-    return this.#reading(() => listLevelChildren((range) => this.#db.keys({ keyEncoding: 'buffer', ...range }), prefix));
+    return this.#reading(() =>
+      listLevelChildren((range) => this.#db.keys({ keyEncoding: 'buffer', ...range }), prefix),
+    );
   }
 
   /**

@@ -74,10 +74,14 @@ export class RaftStorageError extends CofferError {
         );
       }
       case 'leadership_lost':
-        return new RaftStorageError('outcome_unknown', 'leadership lost while the write was pending; outcome unknown', {
-          leader: err instanceof LeadershipLostError ? err.leader : '',
-          cause: err,
-        });
+        return new RaftStorageError(
+          'outcome_unknown',
+          'leadership lost while the write was pending; outcome unknown',
+          {
+            leader: err instanceof LeadershipLostError ? err.leader : '',
+            cause: err,
+          },
+        );
       default:
         return new RaftStorageError('unavailable', `raft storage unavailable (${err.code})`, { cause: err });
     }

@@ -40,7 +40,10 @@ export function encodeRestoreCommand(cmd: RestoreCommand): Uint8Array {
   if (!ID.test(cmd.id)) throw new RangeError('restore id must be 1-32 characters [0-9a-z]');
   const head = Buffer.alloc(3 + cmd.id.length);
   head.writeUInt8(RESTORE_COMMAND_TAG, 0);
-  head.writeUInt8(KINDS.indexOf(cmd.kind === 'begin' && cmd.force === true ? 'begin-force' : cmd.kind) + 1, 1);
+  head.writeUInt8(
+    KINDS.indexOf(cmd.kind === 'begin' && cmd.force === true ? 'begin-force' : cmd.kind) + 1,
+    1,
+  );
   head.writeUInt8(cmd.id.length, 2);
   head.write(cmd.id, 3, 'latin1');
   if (cmd.kind !== 'chunk') return head;
@@ -52,7 +55,12 @@ export function encodeRestoreCommand(cmd: RestoreCommand): Uint8Array {
     lengths.writeUInt32BE(key.length, 0);
     const valueLength = Buffer.alloc(4);
     valueLength.writeUInt32BE(e.value.byteLength, 0);
-    parts.push(lengths, key, valueLength, Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength));
+    parts.push(
+      lengths,
+      key,
+      valueLength,
+      Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength),
+    );
   }
   return Buffer.concat(parts);
 }

@@ -35,7 +35,10 @@ export function storageCommandSize(ops: readonly TxnOp[]): number {
   let size = COMMAND_HEADER_BYTES;
   for (const op of ops) {
     const keyBytes = Buffer.byteLength(op.key, 'utf8');
-    size += op.kind === 'put' ? PUT_OVERHEAD_BYTES + keyBytes + op.value.byteLength : DELETE_OVERHEAD_BYTES + keyBytes;
+    size +=
+      op.kind === 'put'
+        ? PUT_OVERHEAD_BYTES + keyBytes + op.value.byteLength
+        : DELETE_OVERHEAD_BYTES + keyBytes;
   }
   return size;
 }

@@ -6,7 +6,10 @@ import type { MountTableKind } from './mount-entry.js';
  * and auth methods (`token`, ...). The core instantiates mounts from it.
  */
 export class EngineRegistry {
-  readonly #factories: Record<MountTableKind, Map<string, EngineFactory>> = { secret: new Map(), auth: new Map() };
+  readonly #factories: Record<MountTableKind, Map<string, EngineFactory>> = {
+    secret: new Map(),
+    auth: new Map(),
+  };
 
   register(table: MountTableKind, factory: EngineFactory): this {
     this.#factories[table].set(factory.type, factory);

@@ -1,8 +1,16 @@
 import type { Storage } from '@coffer/barrier';
-import { DEFAULT_MOUNT_CONFIG, type MountConfig, type MountEntry, type MountTableKind } from './mount-entry.js';
+import {
+  DEFAULT_MOUNT_CONFIG,
+  type MountConfig,
+  type MountEntry,
+  type MountTableKind,
+} from './mount-entry.js';
 
 /** Barrier keys of the two tables. */
-export const MOUNT_TABLE_KEYS: Readonly<Record<MountTableKind, string>> = { secret: 'core/mounts', auth: 'core/auth' };
+export const MOUNT_TABLE_KEYS: Readonly<Record<MountTableKind, string>> = {
+  secret: 'core/mounts',
+  auth: 'core/auth',
+};
 
 interface StoredConfig {
   default_lease_ttl?: number;
@@ -30,7 +38,8 @@ interface StoredEntry {
   external_entropy_access: boolean;
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 
 function configFromStored(c: StoredConfig | undefined): MountConfig {
   return Object.freeze({
@@ -72,7 +81,9 @@ export class MountTable {
 
   constructor(kind: MountTableKind, entries: readonly MountEntry[]) {
     this.kind = kind;
-    this.entries = Object.freeze([...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
+    this.entries = Object.freeze(
+      [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    );
   }
 
   /** Reads the table from the barrier; undefined when it was never written. */
@@ -80,21 +91,20 @@ export class MountTable {
     const raw = await storage.get(MOUNT_TABLE_KEYS[kind]);
     if (raw === undefined) return undefined;
     const json = JSON.parse(new TextDecoder().decode(raw)) as { entries?: StoredEntry[] };
-    const entries = (json.entries ?? []).map(
-      (e): MountEntry =>
-        Object.freeze({
-          table: kind,
-          path: e.path,
-          type: e.type,
-          description: e.description ?? '',
-          accessor: e.accessor,
-          uuid: e.uuid,
-          options: e.options === null || e.options === undefined ? null : Object.freeze({ ...e.options }),
-          config: configFromStored(e.config),
-          local: e.local === true,
-          sealWrap: e.seal_wrap === true,
-          externalEntropyAccess: e.external_entropy_access === true,
-        }),
+    const entries = (json.entries ?? []).map((e): MountEntry =>
+      Object.freeze({
+        table: kind,
+        path: e.path,
+        type: e.type,
+        description: e.description ?? '',
+        accessor: e.accessor,
+        uuid: e.uuid,
+        options: e.options === null || e.options === undefined ? null : Object.freeze({ ...e.options }),
+        config: configFromStored(e.config),
+        local: e.local === true,
+        sealWrap: e.seal_wrap === true,
+        externalEntropyAccess: e.external_entropy_access === true,
+      }),
     );
     return new MountTable(kind, entries);
   }
@@ -124,6 +134,9 @@ export class MountTable {
   }
 
   without(path: string): MountTable {
-    return new MountTable(this.kind, this.entries.filter((e) => e.path !== path));
+    return new MountTable(
+      this.kind,
+      this.entries.filter((e) => e.path !== path),
+    );
   }
 }

@@ -61,7 +61,9 @@ export class Router {
   }
 
   with(route: Route): Router {
-    return new Router([...this.#routes.values()].filter((r) => r.mountPoint !== route.mountPoint).concat(route));
+    return new Router(
+      [...this.#routes.values()].filter((r) => r.mountPoint !== route.mountPoint).concat(route),
+    );
   }
 
   without(mountPoint: string): Router {

@@ -52,7 +52,11 @@ export interface RaftJoinParams {
 export interface JoinChallenge {
   /** base64 of the challenge encrypted with the active node's seal access. */
   readonly challenge: string;
-  readonly sealConfig: { readonly type: string; readonly secretShares: number; readonly secretThreshold: number };
+  readonly sealConfig: {
+    readonly type: string;
+    readonly secretShares: number;
+    readonly secretThreshold: number;
+  };
 }
 
 /** `sys/storage/raft/bootstrap/answer` request. */
@@ -69,7 +73,11 @@ export interface JoinAnswer {
 
 /** What the active node hands a node whose answer was right. */
 export interface JoinAccepted {
-  readonly peers: readonly { readonly id: string; readonly address: string; readonly suffrage: 'voter' | 'nonvoter' }[];
+  readonly peers: readonly {
+    readonly id: string;
+    readonly address: string;
+    readonly suffrage: 'voter' | 'nonvoter';
+  }[];
   /** The joining node's cluster TLS material: CA certificate, its certificate and key (a secret). */
   readonly tlsKeyring: { readonly ca_pem: string; readonly cert_pem: string; readonly key_pem: string };
   /** Raft index the joiner must have applied before its data is complete enough to unseal. */

@@ -16,9 +16,12 @@ export function mountInfo(entry: MountEntry): Record<string, unknown> {
     force_no_cache: c.forceNoCache,
   };
   if (c.listingVisibility !== '') config['listing_visibility'] = c.listingVisibility;
-  if (c.auditNonHmacRequestKeys.length > 0) config['audit_non_hmac_request_keys'] = [...c.auditNonHmacRequestKeys];
-  if (c.auditNonHmacResponseKeys.length > 0) config['audit_non_hmac_response_keys'] = [...c.auditNonHmacResponseKeys];
-  if (c.passthroughRequestHeaders.length > 0) config['passthrough_request_headers'] = [...c.passthroughRequestHeaders];
+  if (c.auditNonHmacRequestKeys.length > 0)
+    config['audit_non_hmac_request_keys'] = [...c.auditNonHmacRequestKeys];
+  if (c.auditNonHmacResponseKeys.length > 0)
+    config['audit_non_hmac_response_keys'] = [...c.auditNonHmacResponseKeys];
+  if (c.passthroughRequestHeaders.length > 0)
+    config['passthrough_request_headers'] = [...c.passthroughRequestHeaders];
   if (c.allowedResponseHeaders.length > 0) config['allowed_response_headers'] = [...c.allowedResponseHeaders];
   if (entry.table === 'auth') config['token_type'] = c.tokenType === '' ? 'default-service' : c.tokenType;
   return {

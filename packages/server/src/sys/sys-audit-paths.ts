@@ -9,7 +9,8 @@ import { sanitizeMountPath } from './sys-mount-paths.js';
 const bad = (message: string): CofferError => new CofferError(ErrorCode.BadRequest, message);
 
 function brokerOf(backend: SysBackend): AuditBroker {
-  if (backend.audit === undefined) throw new CofferError(ErrorCode.UnsupportedOperation, 'audit devices are not supported');
+  if (backend.audit === undefined)
+    throw new CofferError(ErrorCode.UnsupportedOperation, 'audit devices are not supported');
   return backend.audit;
 }
 
@@ -25,7 +26,12 @@ function stringOptions(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     if (v === null || v === undefined) continue;
-    out[k] = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+    out[k] =
+      typeof v === 'string'
+        ? v
+        : typeof v === 'number' || typeof v === 'boolean'
+          ? String(v)
+          : JSON.stringify(v);
   }
   return out;
 }
@@ -35,7 +41,13 @@ export function sysAuditPaths(backend: SysBackend): PathSpec[] {
   const list = async (): Promise<LogicalResponse> => {
     const data: Record<string, unknown> = {};
     for (const e of brokerOf(backend).list()) {
-      data[e.path] = { type: e.type, description: e.description, options: e.options, local: e.local, path: e.path };
+      data[e.path] = {
+        type: e.type,
+        description: e.description,
+        options: e.options,
+        local: e.local,
+        path: e.path,
+      };
     }
     return { data };
   };
@@ -83,7 +95,9 @@ export function sysAuditPaths(backend: SysBackend): PathSpec[] {
       },
       rootProtected: true,
       operations: {
-        update: async (_req, f) => ({ data: { hash: brokerOf(backend).hash(pathOf(f), String(f['input'] ?? '')) } }),
+        update: async (_req, f) => ({
+          data: { hash: brokerOf(backend).hash(pathOf(f), String(f['input'] ?? '')) },
+        }),
       },
     },
   ];

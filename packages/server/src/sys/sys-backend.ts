@@ -24,7 +24,13 @@ export interface NodeStatus {
   readonly sealed: boolean;
   readonly standby: boolean;
   /** Seal type, threshold, shares, progress and nonce of the current unseal attempt. */
-  readonly seal: { readonly type: string; readonly t: number; readonly n: number; readonly progress: number; readonly nonce: string };
+  readonly seal: {
+    readonly type: string;
+    readonly t: number;
+    readonly n: number;
+    readonly progress: number;
+    readonly nonce: string;
+  };
   /** Known once unsealed (read from storage); '' before. */
   readonly clusterName: string;
   readonly clusterId: string;

@@ -15,7 +15,11 @@ function pathsOf(fields: FieldValues): string[] {
   return all;
 }
 
-async function answer(backend: SysBackend, entry: TokenEntry, paths: readonly string[]): Promise<LogicalResponse> {
+async function answer(
+  backend: SysBackend,
+  entry: TokenEntry,
+  paths: readonly string[],
+): Promise<LogicalResponse> {
   const data: Record<string, unknown> = {};
   for (const path of paths) data[path] = await backend.capabilities(entry, path);
   if (paths.length === 1) data['capabilities'] = data[paths[0] as string];
@@ -60,7 +64,10 @@ export function sysCapabilitiesPaths(backend: SysBackend): PathSpec[] {
     },
     {
       pattern: 'capabilities-self',
-      fields: { ...PATH_FIELDS, token: { type: 'string', description: 'Ignored: the request token is used' } },
+      fields: {
+        ...PATH_FIELDS,
+        token: { type: 'string', description: 'Ignored: the request token is used' },
+      },
       operations: {
         update: async (req, f) => {
           const paths = pathsOf(f);

@@ -7,7 +7,11 @@ import type { SysBackend } from './sys-backend.js';
 /** The cluster backend, or the answer a node without HA storage gives (Vault: HA not enabled). */
 export function requireCluster(backend: SysBackend): ClusterBackend {
   const cluster = backend.cluster;
-  if (cluster === undefined) throw new CofferError(ErrorCode.BadRequest, 'high availability is not enabled on this node (storage is not raft)');
+  if (cluster === undefined)
+    throw new CofferError(
+      ErrorCode.BadRequest,
+      'high availability is not enabled on this node (storage is not raft)',
+    );
   return cluster;
 }
 

@@ -6,7 +6,14 @@ import type { PathSpec } from '../logical/path-spec.js';
 import type { NodeStatus, SysBackend } from './sys-backend.js';
 
 /** Paths the core serves even while sealed or uninitialized (mount-relative to `sys/`). */
-export const SEALED_PATHS: ReadonlySet<string> = new Set(['init', 'seal-status', 'unseal', 'health', 'leader', 'storage/raft/join']);
+export const SEALED_PATHS: ReadonlySet<string> = new Set([
+  'init',
+  'seal-status',
+  'unseal',
+  'health',
+  'leader',
+  'storage/raft/join',
+]);
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -79,7 +86,8 @@ function healthCode(data: Readonly<Record<string, unknown>>, name: string, fallb
   const raw = data[name];
   const text = Array.isArray(raw) ? String(raw[0]) : raw === undefined ? undefined : String(raw);
   if (text === undefined || text === '') return fallback;
-  if (!/^[+-]?\d+$/.test(text)) throw new CofferError(ErrorCode.BadRequest, `unable to parse ${name} value: invalid integer`);
+  if (!/^[+-]?\d+$/.test(text))
+    throw new CofferError(ErrorCode.BadRequest, `unable to parse ${name} value: invalid integer`);
   const code = Number(text);
   if (code < 200 || code > 999) throw new CofferError(ErrorCode.BadRequest, `invalid ${name} value: ${code}`);
   return code;
@@ -110,11 +118,17 @@ export function sysLifecyclePaths(backend: SysBackend): PathSpec[] {
         update: async (req) => {
           const d = req.data;
           if (nonEmpty(field(d, 'pgp_keys')) || nonEmpty(field(d, 'root_token_pgp_key'))) {
-            throw new CofferError(ErrorCode.BadRequest, 'PGP-encrypted unseal keys and root tokens are not supported');
+            throw new CofferError(
+              ErrorCode.BadRequest,
+              'PGP-encrypted unseal keys and root tokens are not supported',
+            );
           }
           const recovery = ['recovery_shares', 'recovery_threshold'].filter((k) => intField(d, k) !== 0);
           if (recovery.length > 0 || nonEmpty(field(d, 'recovery_pgp_keys'))) {
-            throw new CofferError(ErrorCode.BadRequest, `parameters ${recovery.join(',') || 'recovery_pgp_keys'} not applicable to seal type shamir`);
+            throw new CofferError(
+              ErrorCode.BadRequest,
+              `parameters ${recovery.join(',') || 'recovery_pgp_keys'} not applicable to seal type shamir`,
+            );
           }
           const result = await backend.initialize({
             secretShares: intField(d, 'secret_shares'),
@@ -147,20 +161,27 @@ export function sysLifecyclePaths(backend: SysBackend): PathSpec[] {
           const d = req.data;
           const key = field(d, 'key');
           if (boolField(d, 'reset')) {
-            if (!backend.status().initialized) throw new CofferError(ErrorCode.BadRequest, 'Vault is not initialized');
+            if (!backend.status().initialized)
+              throw new CofferError(ErrorCode.BadRequest, 'Vault is not initialized');
             backend.resetUnseal();
             return bare(sealStatusBody(backend.status()));
           }
           if (key === undefined || key === null || key === '') {
-            throw new CofferError(ErrorCode.BadRequest, "'key' must be specified in request body as JSON, or 'reset' set to true");
+            throw new CofferError(
+              ErrorCode.BadRequest,
+              "'key' must be specified in request body as JSON, or 'reset' set to true",
+            );
           }
-          if (typeof key !== 'string') throw new CofferError(ErrorCode.BadRequest, "'key' must be a valid hex or base64 string");
-          if (!backend.status().initialized) throw new CofferError(ErrorCode.BadRequest, 'Vault is not initialized');
+          if (typeof key !== 'string')
+            throw new CofferError(ErrorCode.BadRequest, "'key' must be a valid hex or base64 string");
+          if (!backend.status().initialized)
+            throw new CofferError(ErrorCode.BadRequest, 'Vault is not initialized');
           let share: Uint8Array;
           try {
             share = parseShare(key);
           } catch (err) {
-            if (BarrierError.is(err)) throw new CofferError(ErrorCode.BadRequest, "'key' must be a valid hex or base64 string");
+            if (BarrierError.is(err))
+              throw new CofferError(ErrorCode.BadRequest, "'key' must be a valid hex or base64 string");
             throw err;
           }
           try {
@@ -191,7 +212,10 @@ export function sysLifecyclePaths(backend: SysBackend): PathSpec[] {
       operations: {
         read: async (req) => {
           const d = req.data;
-          const codes = Object.fromEntries(HEALTH_CODES.map((c) => [c, 0])) as Record<(typeof HEALTH_CODES)[number], number>;
+          const codes = Object.fromEntries(HEALTH_CODES.map((c) => [c, 0])) as Record<
+            (typeof HEALTH_CODES)[number],
+            number
+          >;
           const defaults: Record<(typeof HEALTH_CODES)[number], number> = {
             activecode: 200,
             standbycode: 429,

@@ -9,7 +9,9 @@ export function sysMetricsPaths(): PathSpec[] {
   return [
     {
       pattern: 'metrics',
-      fields: { format: { type: 'string', default: '', description: 'Response format: "" (JSON) or "prometheus"' } },
+      fields: {
+        format: { type: 'string', default: '', description: 'Response format: "" (JSON) or "prometheus"' },
+      },
       operations: { read: async () => ({ data: {} }) },
     },
   ];

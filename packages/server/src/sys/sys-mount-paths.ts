@@ -5,7 +5,12 @@ import type { FieldType } from '../logical/field-spec.js';
 import type { LogicalRequest } from '../logical/logical-request.js';
 import type { LogicalResponse } from '../logical/logical-response.js';
 import type { FieldValues, PathSpec } from '../logical/path-spec.js';
-import { DEFAULT_MOUNT_CONFIG, type MountConfig, type MountEntry, type MountTableKind } from '../router/mount-entry.js';
+import {
+  DEFAULT_MOUNT_CONFIG,
+  type MountConfig,
+  type MountEntry,
+  type MountTableKind,
+} from '../router/mount-entry.js';
 import { mountInfo } from './mount-info.js';
 import type { SysBackend, TuneRequest } from './sys-backend.js';
 
@@ -48,27 +53,42 @@ function optionalString(name: string, value: unknown): string | undefined {
 }
 
 /** Parses the `config` object of a mount request into a MountConfig (TTL sanity included). */
-function mountConfigOf(table: MountTableKind, raw: Readonly<Record<string, unknown>>, systemMax: number): MountConfig {
+function mountConfigOf(
+  table: MountTableKind,
+  raw: Readonly<Record<string, unknown>>,
+  systemMax: number,
+): MountConfig {
   const defaultLeaseTtl = ttl('default_lease_ttl', raw['default_lease_ttl']) ?? 0;
   const maxLeaseTtl = ttl('max_lease_ttl', raw['max_lease_ttl']) ?? 0;
-  if (maxLeaseTtl !== 0 && defaultLeaseTtl > maxLeaseTtl) throw bad('given default lease TTL greater than given max lease TTL');
+  if (maxLeaseTtl !== 0 && defaultLeaseTtl > maxLeaseTtl)
+    throw bad('given default lease TTL greater than given max lease TTL');
   if (maxLeaseTtl > systemMax) throw bad('given max lease TTL greater than system max lease TTL');
   const listingVisibility = optionalString('listing_visibility', raw['listing_visibility']) ?? '';
-  if (!LISTING_VISIBILITY.has(listingVisibility)) throw bad(`invalid listing_visibility ${listingVisibility}`);
+  if (!LISTING_VISIBILITY.has(listingVisibility))
+    throw bad(`invalid listing_visibility ${listingVisibility}`);
   const tokenType = optionalString('token_type', raw['token_type']) ?? '';
   if (tokenType !== '' && table !== 'auth') throw bad('token_type can only be modified on auth mounts');
   if (tokenType !== '' && !TOKEN_TYPES.has(tokenType)) throw bad(`invalid token type "${tokenType}"`);
   return Object.freeze({
     defaultLeaseTtl,
     maxLeaseTtl,
-    forceNoCache: raw['force_no_cache'] === undefined ? false : (convert('force_no_cache', 'bool', raw['force_no_cache']) as boolean),
+    forceNoCache:
+      raw['force_no_cache'] === undefined
+        ? false
+        : (convert('force_no_cache', 'bool', raw['force_no_cache']) as boolean),
     listingVisibility,
-    auditNonHmacRequestKeys: optionalStrings('audit_non_hmac_request_keys', raw['audit_non_hmac_request_keys']) ?? [],
-    auditNonHmacResponseKeys: optionalStrings('audit_non_hmac_response_keys', raw['audit_non_hmac_response_keys']) ?? [],
-    passthroughRequestHeaders: optionalStrings('passthrough_request_headers', raw['passthrough_request_headers']) ?? [],
-    allowedResponseHeaders: optionalStrings('allowed_response_headers', raw['allowed_response_headers']) ?? [],
-    tokenType: table === 'auth' ? (tokenType === '' || tokenType === 'default' ? 'default-service' : tokenType) : '',
-    pluginVersion: optionalString('plugin_version', raw['plugin_version']) ?? DEFAULT_MOUNT_CONFIG.pluginVersion,
+    auditNonHmacRequestKeys:
+      optionalStrings('audit_non_hmac_request_keys', raw['audit_non_hmac_request_keys']) ?? [],
+    auditNonHmacResponseKeys:
+      optionalStrings('audit_non_hmac_response_keys', raw['audit_non_hmac_response_keys']) ?? [],
+    passthroughRequestHeaders:
+      optionalStrings('passthrough_request_headers', raw['passthrough_request_headers']) ?? [],
+    allowedResponseHeaders:
+      optionalStrings('allowed_response_headers', raw['allowed_response_headers']) ?? [],
+    tokenType:
+      table === 'auth' ? (tokenType === '' || tokenType === 'default' ? 'default-service' : tokenType) : '',
+    pluginVersion:
+      optionalString('plugin_version', raw['plugin_version']) ?? DEFAULT_MOUNT_CONFIG.pluginVersion,
   });
 }
 
@@ -90,7 +110,8 @@ function findEntry(backend: SysBackend, table: MountTableKind, path: string): Mo
 /** `sys/mounts/auth/<path>/tune` addresses the auth table. */
 function tuneTarget(table: MountTableKind, rawPath: string): { table: MountTableKind; path: string } {
   const path = sanitizeMountPath(rawPath);
-  if (table === 'secret' && path.startsWith('auth/')) return { table: 'auth', path: path.slice('auth/'.length) };
+  if (table === 'secret' && path.startsWith('auth/'))
+    return { table: 'auth', path: path.slice('auth/'.length) };
   return { table, path };
 }
 
@@ -105,26 +126,40 @@ function tuneInfo(backend: SysBackend, entry: MountEntry): Record<string, unknow
   };
   if (entry.options !== null) data['options'] = { ...entry.options };
   if (c.listingVisibility !== '') data['listing_visibility'] = c.listingVisibility;
-  if (c.auditNonHmacRequestKeys.length > 0) data['audit_non_hmac_request_keys'] = [...c.auditNonHmacRequestKeys];
-  if (c.auditNonHmacResponseKeys.length > 0) data['audit_non_hmac_response_keys'] = [...c.auditNonHmacResponseKeys];
-  if (c.passthroughRequestHeaders.length > 0) data['passthrough_request_headers'] = [...c.passthroughRequestHeaders];
+  if (c.auditNonHmacRequestKeys.length > 0)
+    data['audit_non_hmac_request_keys'] = [...c.auditNonHmacRequestKeys];
+  if (c.auditNonHmacResponseKeys.length > 0)
+    data['audit_non_hmac_response_keys'] = [...c.auditNonHmacResponseKeys];
+  if (c.passthroughRequestHeaders.length > 0)
+    data['passthrough_request_headers'] = [...c.passthroughRequestHeaders];
   if (c.allowedResponseHeaders.length > 0) data['allowed_response_headers'] = [...c.allowedResponseHeaders];
   if (entry.table === 'auth') data['token_type'] = c.tokenType === '' ? 'default-service' : c.tokenType;
   if (c.pluginVersion !== '') data['plugin_version'] = c.pluginVersion;
   return data;
 }
 
-async function readTune(backend: SysBackend, table: MountTableKind, rawPath: string): Promise<LogicalResponse> {
+async function readTune(
+  backend: SysBackend,
+  table: MountTableKind,
+  rawPath: string,
+): Promise<LogicalResponse> {
   const target = tuneTarget(table, rawPath);
   const entry = findEntry(backend, target.table, target.path);
-  if (entry === undefined) throw bad(`cannot fetch sysview for path "${target.table === 'auth' ? 'auth/' : ''}${target.path}"`);
+  if (entry === undefined)
+    throw bad(`cannot fetch sysview for path "${target.table === 'auth' ? 'auth/' : ''}${target.path}"`);
   return { data: tuneInfo(backend, entry) };
 }
 
-async function writeTune(backend: SysBackend, table: MountTableKind, rawPath: string, req: LogicalRequest): Promise<undefined> {
+async function writeTune(
+  backend: SysBackend,
+  table: MountTableKind,
+  rawPath: string,
+  req: LogicalRequest,
+): Promise<undefined> {
   const target = tuneTarget(table, rawPath);
   const entry = findEntry(backend, target.table, target.path);
-  if (entry === undefined) throw bad(`cannot tune "${target.table === 'auth' ? 'auth/' : ''}${target.path}": no mount at that path`);
+  if (entry === undefined)
+    throw bad(`cannot tune "${target.table === 'auth' ? 'auth/' : ''}${target.path}": no mount at that path`);
   const d = req.data;
   const tokenType = optionalString('token_type', d['token_type']);
   if (tokenType !== undefined && tokenType !== '') {
@@ -144,8 +179,14 @@ async function writeTune(backend: SysBackend, table: MountTableKind, rawPath: st
     options: stringMap('options', d['options']),
     listingVisibility,
     auditNonHmacRequestKeys: optionalStrings('audit_non_hmac_request_keys', d['audit_non_hmac_request_keys']),
-    auditNonHmacResponseKeys: optionalStrings('audit_non_hmac_response_keys', d['audit_non_hmac_response_keys']),
-    passthroughRequestHeaders: optionalStrings('passthrough_request_headers', d['passthrough_request_headers']),
+    auditNonHmacResponseKeys: optionalStrings(
+      'audit_non_hmac_response_keys',
+      d['audit_non_hmac_response_keys'],
+    ),
+    passthroughRequestHeaders: optionalStrings(
+      'passthrough_request_headers',
+      d['passthrough_request_headers'],
+    ),
     allowedResponseHeaders: optionalStrings('allowed_response_headers', d['allowed_response_headers']),
     tokenType: tokenType === '' ? undefined : tokenType === 'default' ? 'default-service' : tokenType,
   };
@@ -153,12 +194,23 @@ async function writeTune(backend: SysBackend, table: MountTableKind, rawPath: st
   return undefined;
 }
 
-async function enable(backend: SysBackend, table: MountTableKind, fields: FieldValues, req: LogicalRequest): Promise<undefined> {
+async function enable(
+  backend: SysBackend,
+  table: MountTableKind,
+  fields: FieldValues,
+  req: LogicalRequest,
+): Promise<undefined> {
   const path = sanitizeMountPath(String(fields['path'] ?? ''));
   if (path === '' || path === '/') throw bad('path cannot be blank');
-  if (path.split('/').some((seg) => seg === '..' || seg === '.')) throw bad('path cannot contain "." or ".." segments');
+  if (path.split('/').some((seg) => seg === '..' || seg === '.'))
+    throw bad('path cannot contain "." or ".." segments');
   let type = String(fields['type'] ?? '').trim();
-  if (type === '') throw bad(table === 'auth' ? 'backend type must be specified as a string' : 'backend type must be specified as a string');
+  if (type === '')
+    throw bad(
+      table === 'auth'
+        ? 'backend type must be specified as a string'
+        : 'backend type must be specified as a string',
+    );
   let options = stringMap('options', req.data['options']) ?? null;
   if (table === 'secret' && (type === 'kv-v1' || type === 'kv-v2')) {
     options = { ...(options ?? {}), version: type === 'kv-v1' ? '1' : '2' };
@@ -166,14 +218,23 @@ async function enable(backend: SysBackend, table: MountTableKind, fields: FieldV
   }
   if (table === 'auth' && type === 'token') throw bad('token credential backend cannot be instantiated');
   if (!backend.mountable(table, type)) {
-    if (['system', 'cubbyhole', 'identity', 'token'].includes(type)) throw bad(`mount type of "${type}" is not mountable`);
+    if (['system', 'cubbyhole', 'identity', 'token'].includes(type))
+      throw bad(`mount type of "${type}" is not mountable`);
     throw bad(`plugin not found in the catalog: ${type}`);
   }
   const rawConfig = req.data['config'];
-  if (rawConfig !== undefined && rawConfig !== null && (typeof rawConfig !== 'object' || Array.isArray(rawConfig))) {
+  if (
+    rawConfig !== undefined &&
+    rawConfig !== null &&
+    (typeof rawConfig !== 'object' || Array.isArray(rawConfig))
+  ) {
     throw bad('invalid value for "config": expected an object');
   }
-  const config = mountConfigOf(table, (rawConfig ?? {}) as Record<string, unknown>, backend.systemTtls().maxLeaseTtl);
+  const config = mountConfigOf(
+    table,
+    (rawConfig ?? {}) as Record<string, unknown>,
+    backend.systemTtls().maxLeaseTtl,
+  );
   await backend.mount({
     table,
     path,
@@ -242,7 +303,8 @@ export function sysMountPaths(backend: SysBackend): PathSpec[] {
       operations: {
         read: async (_req, f) => {
           const entry = findEntry(backend, 'secret', sanitizeMountPath(String(f['path'])));
-          if (entry === undefined) throw bad(`No secret engine mount at ${sanitizeMountPath(String(f['path']))}`);
+          if (entry === undefined)
+            throw bad(`No secret engine mount at ${sanitizeMountPath(String(f['path']))}`);
           return { data: mountInfo(entry) };
         },
         update: async (req, f) => enable(backend, 'secret', f, req),
@@ -302,7 +364,11 @@ export function sysMountPaths(backend: SysBackend): PathSpec[] {
               if (req.auth !== undefined && (await backend.hasMountAccess(req.auth, mountPoint))) {
                 target[entry.path] = mountInfo(entry);
               } else if (entry.config.listingVisibility === 'unauth') {
-                target[entry.path] = { type: entry.type, description: entry.description, options: entry.options === null ? null : { ...entry.options } };
+                target[entry.path] = {
+                  type: entry.type,
+                  description: entry.description,
+                  options: entry.options === null ? null : { ...entry.options },
+                };
               }
             }
           }

@@ -24,7 +24,11 @@ function policyText(fields: FieldValues, legacyRules: boolean): string {
   return decodePolicyBody(text);
 }
 
-async function readPolicy(store: PolicyStore, fields: FieldValues, bodyKey: 'rules' | 'policy'): Promise<LogicalResponse | undefined> {
+async function readPolicy(
+  store: PolicyStore,
+  fields: FieldValues,
+  bodyKey: 'rules' | 'policy',
+): Promise<LogicalResponse | undefined> {
   const policy = await store.get(String(fields['name'] ?? ''));
   if (policy === undefined) return undefined;
   return { data: { name: policy.name, [bodyKey]: policy.raw } };

@@ -44,9 +44,11 @@ export function sysRaftPaths(backend: SysBackend): PathSpec[] {
       },
       operations: {
         update: async (_req, f) => {
-          if (optionalString(f, 'auto_join') !== undefined) throw bad('auto_join is not supported; give leader_api_addr');
+          if (optionalString(f, 'auto_join') !== undefined)
+            throw bad('auto_join is not supported; give leader_api_addr');
           const scheme = optionalString(f, 'auto_join_scheme');
-          if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') throw bad(`invalid scheme "${scheme}"; must either be http or https`);
+          if (scheme !== undefined && scheme !== 'http' && scheme !== 'https')
+            throw bad(`invalid scheme "${scheme}"; must either be http or https`);
           const leaderCaCert = optionalString(f, 'leader_ca_cert');
           const leaderClientCert = optionalString(f, 'leader_client_cert');
           const leaderClientKey = optionalString(f, 'leader_client_key');
@@ -76,7 +78,11 @@ export function sysRaftPaths(backend: SysBackend): PathSpec[] {
           return {
             data: {
               challenge: c.challenge,
-              seal_config: { type: c.sealConfig.type, secret_shares: c.sealConfig.secretShares, secret_threshold: c.sealConfig.secretThreshold },
+              seal_config: {
+                type: c.sealConfig.type,
+                secret_shares: c.sealConfig.secretShares,
+                secret_threshold: c.sealConfig.secretThreshold,
+              },
             },
           };
         },
@@ -179,11 +185,14 @@ export function sysRaftPaths(backend: SysBackend): PathSpec[] {
           const has = (k: string): boolean => Object.hasOwn(req.data, k);
           if (has('cleanup_dead_servers')) patch.cleanupDeadServers = f['cleanup_dead_servers'] === true;
           if (has('last_contact_threshold')) patch.lastContactThreshold = Number(f['last_contact_threshold']);
-          if (has('dead_server_last_contact_threshold')) patch.deadServerLastContactThreshold = Number(f['dead_server_last_contact_threshold']);
+          if (has('dead_server_last_contact_threshold'))
+            patch.deadServerLastContactThreshold = Number(f['dead_server_last_contact_threshold']);
           if (has('max_trailing_logs')) patch.maxTrailingLogs = Number(f['max_trailing_logs']);
           if (has('min_quorum')) patch.minQuorum = Number(f['min_quorum']);
-          if (has('server_stabilization_time')) patch.serverStabilizationTime = Number(f['server_stabilization_time']);
-          if (has('disable_upgrade_migration')) patch.disableUpgradeMigration = f['disable_upgrade_migration'] === true;
+          if (has('server_stabilization_time'))
+            patch.serverStabilizationTime = Number(f['server_stabilization_time']);
+          if (has('disable_upgrade_migration'))
+            patch.disableUpgradeMigration = f['disable_upgrade_migration'] === true;
           await requireCluster(backend).setAutopilotConfig(patch);
           return undefined;
         },

@@ -40,7 +40,8 @@ function random(fields: FieldValues): LogicalResponse {
     if (!/^\d+$/.test(urlBytes)) throw bad(`error parsing url-set byte count: "${urlBytes}" is not a number`);
     bytes = Number(urlBytes);
   }
-  if (!SOURCES.has(source)) throw bad(`unsupported entropy source "${source}"; must be "platform", "seed" or "all"`);
+  if (!SOURCES.has(source))
+    throw bad(`unsupported entropy source "${source}"; must be "platform", "seed" or "all"`);
   if (bytes < 1) throw bad('missing or invalid bytes count');
   if (bytes > MAX_RANDOM_BYTES) throw bad(`requested too many bytes; maximum is ${MAX_RANDOM_BYTES}`);
   const format = String(fields['format'] ?? 'base64');

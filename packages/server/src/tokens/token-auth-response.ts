@@ -5,7 +5,11 @@ import type { TokenEntry } from '../logical/token-entry.js';
  * Vault's `auth` block for a token: on create (lease = creation TTL), renew (lease = the TTL
  * just granted; `client_token` '' for renew-accessor) and auth-method logins.
  */
-export function tokenAuthResponse(clientToken: string, entry: TokenEntry, leaseDuration: number = entry.ttl): AuthResponse {
+export function tokenAuthResponse(
+  clientToken: string,
+  entry: TokenEntry,
+  leaseDuration: number = entry.ttl,
+): AuthResponse {
   const metadata = Object.keys(entry.meta).length > 0 ? { ...entry.meta } : null;
   return {
     client_token: clientToken,

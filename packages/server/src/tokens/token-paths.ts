@@ -11,7 +11,6 @@ import { tokenLookupData } from './token-lookup-data.js';
 import { TOKEN_ROLE_NAME } from './token-role.js';
 import type { TokenStore } from './token-store.js';
 
-
 const TIDY_STARTED =
   'Tidy operation successfully started. Any information from the operation will be printed to the server logs.';
 
@@ -48,7 +47,10 @@ function withWarnings(response: LogicalResponse, warnings: readonly string[]): L
   return warnings.length > 0 ? { ...response, warnings: [...warnings] } : response;
 }
 
-function createParams(fields: FieldValues, extra: Pick<CreateTokenParams, 'orphan' | 'roleName'>): CreateTokenParams {
+function createParams(
+  fields: FieldValues,
+  extra: Pick<CreateTokenParams, 'orphan' | 'roleName'>,
+): CreateTokenParams {
   const ttl = numberField(fields, 'ttl') ?? numberField(fields, 'lease');
   return {
     ...extra,
@@ -93,7 +95,10 @@ export function tokenPaths(store: TokenStore): PathSpec[] {
     const entry = await store.lookup(token);
     if (entry === undefined) throw bad('token not found');
     const renewed = await store.renew(entry, increment);
-    return withWarnings({ auth: tokenAuthResponse(clientToken, renewed.entry, renewed.leaseDuration) }, renewed.warnings);
+    return withWarnings(
+      { auth: tokenAuthResponse(clientToken, renewed.entry, renewed.leaseDuration) },
+      renewed.warnings,
+    );
   };
 
   return [
@@ -156,7 +161,8 @@ export function tokenPaths(store: TokenStore): PathSpec[] {
         update: async (_req, fields) => {
           const accessor = stringField(fields, 'accessor') ?? '';
           if (accessor === '') throw bad('missing accessor');
-          if (!(await store.revokeByAccessor(accessor))) return { warnings: ['No token found with this accessor'] };
+          if (!(await store.revokeByAccessor(accessor)))
+            return { warnings: ['No token found with this accessor'] };
           return undefined;
         },
       },
@@ -213,7 +219,10 @@ export function tokenPaths(store: TokenStore): PathSpec[] {
           const entry = await store.lookupByAccessor(accessor);
           if (entry === undefined) throw bad('invalid accessor');
           const renewed = await store.renew(entry, numberField(fields, 'increment') ?? 0);
-          return withWarnings({ auth: tokenAuthResponse('', renewed.entry, renewed.leaseDuration) }, renewed.warnings);
+          return withWarnings(
+            { auth: tokenAuthResponse('', renewed.entry, renewed.leaseDuration) },
+            renewed.warnings,
+          );
         },
       },
     },

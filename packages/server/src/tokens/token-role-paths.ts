@@ -7,15 +7,27 @@ import type { LogicalResponse } from '../logical/logical-response.js';
 import type { FieldValues, PathSpec } from '../logical/path-spec.js';
 import { boolField, numberField, stringField, stringListField } from './field-readers.js';
 import { sanitizePolicies } from './sanitize-policies.js';
-import { TOKEN_ROLE_NAME, defaultTokenRole, tokenRoleData, type RoleTokenType, type TokenRole } from './token-role.js';
+import {
+  TOKEN_ROLE_NAME,
+  defaultTokenRole,
+  tokenRoleData,
+  type RoleTokenType,
+  type TokenRole,
+} from './token-role.js';
 import type { TokenStore } from './token-store.js';
 
 const ROLE_FIELDS: FieldSpecs = {
   role_name: { type: 'string', description: 'Name of the role' },
   allowed_policies: { type: 'comma-string-slice', description: 'Policies tokens of this role may have' },
-  disallowed_policies: { type: 'comma-string-slice', description: 'Policies tokens of this role may not have' },
+  disallowed_policies: {
+    type: 'comma-string-slice',
+    description: 'Policies tokens of this role may not have',
+  },
   allowed_policies_glob: { type: 'comma-string-slice', description: 'Glob patterns of allowed policies' },
-  disallowed_policies_glob: { type: 'comma-string-slice', description: 'Glob patterns of disallowed policies' },
+  disallowed_policies_glob: {
+    type: 'comma-string-slice',
+    description: 'Glob patterns of disallowed policies',
+  },
   orphan: { type: 'bool', description: 'Tokens are orphans' },
   period: { type: 'duration', description: "Deprecated: use 'token_period'" },
   path_suffix: { type: 'string', description: 'Suffix appended to the token path' },
@@ -71,10 +83,13 @@ export function tokenRolePaths(store: TokenStore): PathSpec[] {
   const write = async (req: LogicalRequest, fields: FieldValues): Promise<LogicalResponse | undefined> => {
     const name = roleName(fields);
     if (name === '') throw bad('role name cannot be empty');
-    const has = (key: string): boolean => Object.hasOwn(req.data, key) && req.data[key] !== null && req.data[key] !== undefined;
+    const has = (key: string): boolean =>
+      Object.hasOwn(req.data, key) && req.data[key] !== null && req.data[key] !== undefined;
     const warnings: string[] = [];
     const existing = await store.readRole(name);
-    const role: { -readonly [K in keyof TokenRole]: TokenRole[K] } = { ...(existing ?? defaultTokenRole(name)) };
+    const role: { -readonly [K in keyof TokenRole]: TokenRole[K] } = {
+      ...(existing ?? defaultTokenRole(name)),
+    };
 
     if (has('orphan')) role.orphan = boolField(fields, 'orphan') ?? false;
     if (has('renewable')) role.renewable = boolField(fields, 'renewable') ?? true;
@@ -85,23 +100,33 @@ export function tokenRolePaths(store: TokenStore): PathSpec[] {
       }
       role.pathSuffix = suffix;
     }
-    if (role.pathSuffix.includes('..')) throw bad('error registering path suffix: path cannot contain parent references');
+    if (role.pathSuffix.includes('..'))
+      throw bad('error registering path suffix: path cannot contain parent references');
 
-    if (has('allowed_policies')) role.allowedPolicies = sanitizePolicies(stringListField(fields, 'allowed_policies') ?? [], false);
-    if (has('disallowed_policies')) role.disallowedPolicies = removeDuplicates(stringListField(fields, 'disallowed_policies') ?? []);
+    if (has('allowed_policies'))
+      role.allowedPolicies = sanitizePolicies(stringListField(fields, 'allowed_policies') ?? [], false);
+    if (has('disallowed_policies'))
+      role.disallowedPolicies = removeDuplicates(stringListField(fields, 'disallowed_policies') ?? []);
     if (has('allowed_policies_glob')) {
-      role.allowedPoliciesGlob = sanitizePolicies(stringListField(fields, 'allowed_policies_glob') ?? [], false);
+      role.allowedPoliciesGlob = sanitizePolicies(
+        stringListField(fields, 'allowed_policies_glob') ?? [],
+        false,
+      );
     }
     if (has('disallowed_policies_glob')) {
-      role.disallowedPoliciesGlob = removeDuplicates(stringListField(fields, 'disallowed_policies_glob') ?? []);
+      role.disallowedPoliciesGlob = removeDuplicates(
+        stringListField(fields, 'disallowed_policies_glob') ?? [],
+      );
     }
 
     if (has('token_type')) {
       const type = stringField(fields, 'token_type') ?? '';
-      if (!(ROLE_TOKEN_TYPES as readonly string[]).includes(type)) throw bad(`invalid 'token_type' value "${type}"`);
+      if (!(ROLE_TOKEN_TYPES as readonly string[]).includes(type))
+        throw bad(`invalid 'token_type' value "${type}"`);
       role.tokenType = type as RoleTokenType;
     }
-    if (has('token_no_default_policy')) role.tokenNoDefaultPolicy = boolField(fields, 'token_no_default_policy') ?? false;
+    if (has('token_no_default_policy'))
+      role.tokenNoDefaultPolicy = boolField(fields, 'token_no_default_policy') ?? false;
     if (has('token_num_uses')) {
       const uses = numberField(fields, 'token_num_uses') ?? 0;
       if (uses < 0) throw bad('error parsing role fields: token_num_uses cannot be negative');
@@ -110,7 +135,10 @@ export function tokenRolePaths(store: TokenStore): PathSpec[] {
 
     if (has('token_period')) {
       role.tokenPeriod = numberField(fields, 'token_period') ?? 0;
-      if (has('period')) warnings.push("Both 'token_period' and deprecated 'period' value supplied, ignoring the deprecated value");
+      if (has('period'))
+        warnings.push(
+          "Both 'token_period' and deprecated 'period' value supplied, ignoring the deprecated value",
+        );
       role.period = 0;
     } else if (has('period')) {
       role.period = numberField(fields, 'period') ?? 0;
@@ -118,9 +146,14 @@ export function tokenRolePaths(store: TokenStore): PathSpec[] {
     }
 
     if (has('token_bound_cidrs')) {
-      role.tokenBoundCidrs = parseCidrs(stringListField(fields, 'token_bound_cidrs') ?? [], 'token_bound_cidrs');
+      role.tokenBoundCidrs = parseCidrs(
+        stringListField(fields, 'token_bound_cidrs') ?? [],
+        'token_bound_cidrs',
+      );
       if (has('bound_cidrs')) {
-        warnings.push("Both 'token_bound_cidrs' and deprecated 'bound_cidrs' value supplied, ignoring the deprecated value");
+        warnings.push(
+          "Both 'token_bound_cidrs' and deprecated 'bound_cidrs' value supplied, ignoring the deprecated value",
+        );
       }
       role.boundCidrs = [];
     } else if (has('bound_cidrs')) {
@@ -147,13 +180,17 @@ export function tokenRolePaths(store: TokenStore): PathSpec[] {
     }
 
     if (role.tokenType === 'batch') {
-      if (!role.orphan) throw bad("'token_type' cannot be 'batch' when role is set to generate non-orphan tokens");
+      if (!role.orphan)
+        throw bad("'token_type' cannot be 'batch' when role is set to generate non-orphan tokens");
       if (role.period !== 0 || role.tokenPeriod !== 0) {
         throw bad("'token_type' cannot be 'batch' when role is set to generate periodic tokens");
       }
-      if (role.renewable) throw bad("'token_type' cannot be 'batch' when role is set to generate renewable tokens");
+      if (role.renewable)
+        throw bad("'token_type' cannot be 'batch' when role is set to generate renewable tokens");
       if (role.explicitMaxTtl !== 0 || role.tokenExplicitMaxTtl !== 0) {
-        throw bad("'token_type' cannot be 'batch' when role is set to generate tokens with an explicit max TTL");
+        throw bad(
+          "'token_type' cannot be 'batch' when role is set to generate tokens with an explicit max TTL",
+        );
       }
     }
 

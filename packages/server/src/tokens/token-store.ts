@@ -253,7 +253,11 @@ export class TokenStore {
   async create(parent: RequestAuth, params: CreateTokenParams): Promise<IssuedToken> {
     const parentHash = await this.#hashOf(parent.entry);
     const parentRecord = parentHash === undefined ? undefined : await this.#load(parentHash);
-    if (parentHash === undefined || parentRecord === undefined || !(await this.#usable(parentRecord.record))) {
+    if (
+      parentHash === undefined ||
+      parentRecord === undefined ||
+      !(await this.#usable(parentRecord.record))
+    ) {
       throw bad('parent token lookup failed: no parent found');
     }
     const p = parentRecord.record;
@@ -284,14 +288,23 @@ export class TokenStore {
       throw bad("invalid 'entity_alias' value");
     }
 
-    let path = role !== undefined ? `auth/token/create/${role.name}` : params.orphan === true ? 'auth/token/create-orphan' : 'auth/token/create';
+    let path =
+      role !== undefined
+        ? `auth/token/create/${role.name}`
+        : params.orphan === true
+          ? 'auth/token/create-orphan'
+          : 'auth/token/create';
     if (role !== undefined) {
       if (renewable && !role.renewable) renewable = false;
-      if (role.tokenNumUses !== 0 && (numUses === 0 || role.tokenNumUses < numUses)) numUses = role.tokenNumUses;
+      if (role.tokenNumUses !== 0 && (numUses === 0 || role.tokenNumUses < numUses))
+        numUses = role.tokenNumUses;
       if (role.pathSuffix !== '') path = `${path}/${role.pathSuffix}`;
     }
 
-    const displayName = params.displayName !== undefined && params.displayName !== '' ? sanitizeDisplayName(params.displayName) : 'token';
+    const displayName =
+      params.displayName !== undefined && params.displayName !== ''
+        ? sanitizeDisplayName(params.displayName)
+        : 'token';
 
     const customId = params.id !== undefined && params.id !== '' ? params.id : undefined;
     if (customId !== undefined && !isSudo) throw bad('root or sudo privileges required to specify token id');
@@ -339,7 +352,9 @@ export class TokenStore {
         if (period === 0) period = role.tokenPeriod;
         else {
           period = Math.min(period, role.tokenPeriod);
-          warnings.push(`Period specified both during creation call and in role; using the lesser value of ${period} seconds`);
+          warnings.push(
+            `Period specified both during creation call and in role; using the lesser value of ${period} seconds`,
+          );
         }
       }
     }
@@ -536,7 +551,12 @@ export class TokenStore {
         startTime: Math.floor(record.issueTimeMs / 1000),
         now: Math.floor(now / 1000),
       });
-      const next = await this.#save(hash, { ...record, leaseTtl: ttl, expireTimeMs: now + ttl * 1000, lastRenewalMs: now });
+      const next = await this.#save(hash, {
+        ...record,
+        leaseTtl: ttl,
+        expireTimeMs: now + ttl * 1000,
+        lastRenewalMs: now,
+      });
       return { entry: next.entry, leaseDuration: ttl, warnings };
     });
   }
@@ -644,7 +664,12 @@ export class TokenStore {
   // ---------------------------------------------------------------------------------------
   // Internals
 
-  #childPolicies(parent: TokenRecord, role: TokenRole | undefined, params: CreateTokenParams, isSudo: boolean): string[] {
+  #childPolicies(
+    parent: TokenRecord,
+    role: TokenRole | undefined,
+    params: CreateTokenParams,
+    isSudo: boolean,
+  ): string[] {
     const requested = params.policies ?? [];
     const noDefault = params.noDefaultPolicy === true;
     let policies: readonly string[];
@@ -681,7 +706,10 @@ export class TokenStore {
         final = sanitizePolicies(parent.policies, localAddDefault);
       }
       for (const name of final) {
-        if (role.disallowedPolicies.includes(name) || role.disallowedPoliciesGlob.some((g) => globMatch(g, name))) {
+        if (
+          role.disallowedPolicies.includes(name) ||
+          role.disallowedPoliciesGlob.some((g) => globMatch(g, name))
+        ) {
           throw bad(`token policy "${name}" is disallowed by this role`);
         }
       }
@@ -766,7 +794,10 @@ export class TokenStore {
     // Indexes first (as Vault): a crash leaves a dangling index for tidy, never a child that
     // escaped its parent's revocation.
     const indexEntry: AccessorIndexEntry = { accessor, tokenHash: hash };
-    await this.#storage.put(ACCESSOR_PREFIX + (await this.#salt.hashAccessor(accessor)), encoder.encode(JSON.stringify(indexEntry)));
+    await this.#storage.put(
+      ACCESSOR_PREFIX + (await this.#salt.hashAccessor(accessor)),
+      encoder.encode(JSON.stringify(indexEntry)),
+    );
     if (spec.parentHash !== '') await this.#storage.put(`${PARENT_PREFIX}${spec.parentHash}/${hash}`, EMPTY);
     const cached = await this.#save(hash, record);
     this.#accessorCache.set(accessor, hash);
@@ -774,7 +805,8 @@ export class TokenStore {
   }
 
   async #hashToken(clientToken: string): Promise<string | undefined> {
-    if (typeof clientToken !== 'string' || clientToken === '' || clientToken.length > MAX_TOKEN_LENGTH) return undefined;
+    if (typeof clientToken !== 'string' || clientToken === '' || clientToken.length > MAX_TOKEN_LENGTH)
+      return undefined;
     return this.#salt.hashToken(clientToken);
   }
 
@@ -783,7 +815,8 @@ export class TokenStore {
   }
 
   async #hashOfAccessor(accessor: string): Promise<string | undefined> {
-    if (typeof accessor !== 'string' || accessor === '' || accessor.length > MAX_TOKEN_LENGTH) return undefined;
+    if (typeof accessor !== 'string' || accessor === '' || accessor.length > MAX_TOKEN_LENGTH)
+      return undefined;
     const known = this.#accessorCache.get(accessor);
     if (known !== undefined) return known;
     const entry = await this.#readAccessorEntry(await this.#salt.hashAccessor(accessor));
@@ -811,7 +844,13 @@ export class TokenStore {
     // Tainted lookup: a token on its last use (numUses -1) still describes itself.
     if (r.revoking !== undefined || this.#expired(r) || !(await this.#ancestryValid(r))) return undefined;
     if (r.numUses < 0 && !this.#lastUses.has(hash)) return undefined;
-    return { entry: cached.entry, role: r.role, hasLease: r.hasLease, issueTimeMs: r.issueTimeMs, lastRenewalMs: r.lastRenewalMs };
+    return {
+      entry: cached.entry,
+      role: r.role,
+      hasLease: r.hasLease,
+      issueTimeMs: r.issueTimeMs,
+      lastRenewalMs: r.lastRenewalMs,
+    };
   }
 
   #expired(record: TokenRecord): boolean {
@@ -1001,7 +1040,8 @@ export class TokenStore {
           const childHash = key.endsWith('/') ? key.slice(0, -1) : key;
           const child = await this.#loadFromStorage(childHash);
           if (child !== undefined && child.parentHash === parentHash && parentExists) continue;
-          if (child !== undefined && !parentExists && (await this.#orphan(childHash, parentHash))) orphanedChildren++;
+          if (child !== undefined && !parentExists && (await this.#orphan(childHash, parentHash)))
+            orphanedChildren++;
           await this.#storage.delete(PARENT_PREFIX + folder + childHash);
           deletedParentIndexes++;
         }

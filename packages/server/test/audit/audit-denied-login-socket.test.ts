@@ -48,7 +48,10 @@ void describe('e2e audit: denied requests, logins, socket device', () => {
   const logFile = (): string => join(server.dir, 'audit-denied.log');
 
   void it('records a 403 (bad token, permission denied) with the error and no plaintext token', async () => {
-    let res = await server.request('PUT', 'sys/audit/file', { token: root, body: { type: 'file', options: { file_path: logFile() } } });
+    let res = await server.request('PUT', 'sys/audit/file', {
+      token: root,
+      body: { type: 'file', options: { file_path: logFile() } },
+    });
     assert.equal(res.status, 204, res.text);
     res = await server.request('POST', 'auth/token/create', { token: root, body: { policies: ['default'] } });
     assert.equal(res.status, 200, res.text);
@@ -60,7 +63,8 @@ void describe('e2e audit: denied requests, logins, socket device', () => {
     assert.equal(res.status, 403, res.text);
 
     const text = await readFile(logFile(), 'utf8');
-    for (const plain of [BOGUS_TOKEN, child, root]) assert.ok(!text.includes(plain), `plaintext token in audit log: ${plain.slice(0, 4)}…`);
+    for (const plain of [BOGUS_TOKEN, child, root])
+      assert.ok(!text.includes(plain), `plaintext token in audit log: ${plain.slice(0, 4)}…`);
     const all = parse(text);
     for (const path of ['sys/mounts', 'sys/policies/acl/root']) {
       for (const type of ['request', 'response']) {
@@ -75,10 +79,13 @@ void describe('e2e audit: denied requests, logins, socket device', () => {
     assert.match(String(bad?.error), /invalid token/);
   });
 
-  void it('records a userpass login with the password and the issued token HMAC\'d', async () => {
+  void it("records a userpass login with the password and the issued token HMAC'd", async () => {
     let res = await server.request('POST', 'sys/auth/userpass', { token: root, body: { type: 'userpass' } });
     assert.equal(res.status, 204, res.text);
-    res = await server.request('POST', 'auth/userpass/users/alice', { token: root, body: { password: PASSWORD, token_policies: ['default'] } });
+    res = await server.request('POST', 'auth/userpass/users/alice', {
+      token: root,
+      body: { password: PASSWORD, token_policies: ['default'] },
+    });
     assert.ok(res.status === 204 || res.status === 200, res.text);
     res = await server.request('POST', 'auth/userpass/login/alice', { body: { password: PASSWORD } });
     assert.equal(res.status, 200, res.text);
@@ -87,12 +94,15 @@ void describe('e2e audit: denied requests, logins, socket device', () => {
     const acc = issued['accessor'] as string;
 
     const text = await readFile(logFile(), 'utf8');
-    for (const plain of [PASSWORD, token, acc]) assert.ok(!text.includes(plain), `plaintext in audit log: ${plain.slice(0, 4)}…`);
+    for (const plain of [PASSWORD, token, acc])
+      assert.ok(!text.includes(plain), `plaintext in audit log: ${plain.slice(0, 4)}…`);
     const all = parse(text);
     const req = all.find((e) => e.type === 'request' && e.request?.['path'] === 'auth/userpass/login/alice');
     assert.ok(req !== undefined, 'login request entry');
     assert.match(String((req.request?.['data'] as Record<string, unknown>)['password']), HMAC);
-    const resp = all.find((e) => e.type === 'response' && e.request?.['path'] === 'auth/userpass/login/alice');
+    const resp = all.find(
+      (e) => e.type === 'response' && e.request?.['path'] === 'auth/userpass/login/alice',
+    );
     assert.ok(resp !== undefined, 'login response entry');
     assert.equal(resp.error, undefined);
     assert.match(String(resp.auth?.['client_token']), HMAC);
@@ -120,7 +130,10 @@ void describe('e2e audit: denied requests, logins, socket device', () => {
     await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
     const { port } = tcp.address() as AddressInfo;
     try {
-      let res = await server.request('PUT', 'sys/audit/sock', { token: root, body: { type: 'socket', options: { address: `127.0.0.1:${port}`, socket_type: 'tcp' } } });
+      let res = await server.request('PUT', 'sys/audit/sock', {
+        token: root,
+        body: { type: 'socket', options: { address: `127.0.0.1:${port}`, socket_type: 'tcp' } },
+      });
       assert.equal(res.status, 204, res.text);
       res = await server.request('GET', 'sys/mounts', { token: root });
       assert.equal(res.status, 200, res.text);
@@ -131,9 +144,15 @@ void describe('e2e audit: denied requests, logins, socket device', () => {
       assert.ok(received.endsWith('\n'), 'newline-terminated JSON lines');
       const all = parse(received);
       const mounts = all.filter((e) => e.request?.['path'] === 'sys/mounts');
-      assert.deepEqual(mounts.map((e) => e.type), ['request', 'response', 'request', 'response']);
+      assert.deepEqual(
+        mounts.map((e) => e.type),
+        ['request', 'response', 'request', 'response'],
+      );
       for (const e of mounts) assert.match(String(e.request?.['client_token']), HMAC);
-      assert.ok(!received.includes(root) && !received.includes(BOGUS_TOKEN), 'no plaintext token over the socket');
+      assert.ok(
+        !received.includes(root) && !received.includes(BOGUS_TOKEN),
+        'no plaintext token over the socket',
+      );
 
       res = await server.request('DELETE', 'sys/audit/sock', { token: root });
       assert.equal(res.status, 204, res.text);
@@ -149,7 +168,10 @@ void describe('e2e audit: denied requests, logins, socket device', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const { port } = probe.address() as AddressInfo;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    let res = await server.request('PUT', 'sys/audit/dead', { token: root, body: { type: 'socket', options: { address: `127.0.0.1:${port}`, write_timeout: '1s' } } });
+    let res = await server.request('PUT', 'sys/audit/dead', {
+      token: root,
+      body: { type: 'socket', options: { address: `127.0.0.1:${port}`, write_timeout: '1s' } },
+    });
     assert.equal(res.status, 204, res.text);
     res = await server.request('GET', 'sys/mounts', { token: BOGUS_TOKEN });
     assert.equal(res.status, 500, res.text);

@@ -38,7 +38,10 @@ async function waitFor(check: () => Promise<boolean>, ms = 5000): Promise<void> 
 before(async () => {
   server = await startServer();
   ({ rootToken: root, keys } = await server.initAndUnseal(1, 1));
-  const res = await server.request('POST', 'sys/mounts/secret', { token: root, body: { type: 'kv', options: { version: '2' } } });
+  const res = await server.request('POST', 'sys/mounts/secret', {
+    token: root,
+    body: { type: 'kv', options: { version: '2' } },
+  });
   assert.equal(res.status, 204, res.text);
 });
 after(async () => {
@@ -50,19 +53,34 @@ void describe('e2e audit file device', () => {
   const logFile = (): string => join(server.dir, 'audit', 'audit.log');
 
   void it('enables, lists, records request and response for every call, with no secret or token in plaintext', async () => {
-    let res = await server.request('PUT', 'sys/audit/file', { token: root, body: { type: 'file', description: 'test', options: { file_path: logFile() } } });
+    let res = await server.request('PUT', 'sys/audit/file', {
+      token: root,
+      body: { type: 'file', description: 'test', options: { file_path: logFile() } },
+    });
     assert.equal(res.status, 204, res.text);
     res = await server.request('GET', 'sys/audit', { token: root });
     assert.equal(res.status, 200, res.text);
     const listed = (res.body?.['data'] as Record<string, Record<string, unknown>>)['file/'];
-    assert.deepEqual(listed, { type: 'file', description: 'test', options: { file_path: logFile() }, local: false, path: 'file/' });
+    assert.deepEqual(listed, {
+      type: 'file',
+      description: 'test',
+      options: { file_path: logFile() },
+      local: false,
+      path: 'file/',
+    });
     assert.ok(Object.hasOwn(res.body ?? {}, 'file/'), 'top-level injection');
 
-    res = await server.request('POST', 'secret/data/app', { token: root, body: { data: { password: SECRET } } });
+    res = await server.request('POST', 'secret/data/app', {
+      token: root,
+      body: { data: { password: SECRET } },
+    });
     assert.equal(res.status, 200, res.text);
     res = await server.request('GET', 'secret/data/app', { token: root });
     assert.equal(res.status, 200, res.text);
-    assert.equal(((res.body?.['data'] as Record<string, unknown>)['data'] as Record<string, unknown>)['password'], SECRET);
+    assert.equal(
+      ((res.body?.['data'] as Record<string, unknown>)['data'] as Record<string, unknown>)['password'],
+      SECRET,
+    );
     res = await server.request('POST', 'auth/token/create', { token: root, body: { policies: ['default'] } });
     assert.equal(res.status, 200, res.text);
     const child = res.body?.['auth'] as Record<string, string>;
@@ -81,14 +99,26 @@ void describe('e2e audit file device', () => {
       ['read', 'auth/token/lookup-self'],
     ] as const) {
       for (const type of ['request', 'response']) {
-        const found = all.find((e) => e.type === type && e.request?.['path'] === path && (e.request['operation'] === op || (op === 'update' && e.request['operation'] === 'create')));
+        const found = all.find(
+          (e) =>
+            e.type === type &&
+            e.request?.['path'] === path &&
+            (e.request['operation'] === op || (op === 'update' && e.request['operation'] === 'create')),
+        );
         assert.ok(found !== undefined, `${type} entry for ${op} ${path}`);
         assert.match(String(found.auth?.['client_token']), /^hmac-sha256:[0-9a-f]{64}$/);
         assert.match(String(found.request?.['client_token_accessor']), /^hmac-sha256:[0-9a-f]{64}$/);
       }
     }
-    const readResp = all.find((e) => e.type === 'response' && e.request?.['path'] === 'secret/data/app' && e.request['operation'] === 'read');
-    const pw = ((readResp?.response?.['data'] as Record<string, unknown>)['data'] as Record<string, unknown>)['password'];
+    const readResp = all.find(
+      (e) =>
+        e.type === 'response' &&
+        e.request?.['path'] === 'secret/data/app' &&
+        e.request['operation'] === 'read',
+    );
+    const pw = ((readResp?.response?.['data'] as Record<string, unknown>)['data'] as Record<string, unknown>)[
+      'password'
+    ];
     assert.match(String(pw), /^hmac-sha256:[0-9a-f]{64}$/);
 
     res = await server.request('POST', 'sys/audit-hash/file', { token: root, body: { input: SECRET } });
@@ -116,7 +146,10 @@ void describe('e2e audit file device', () => {
     const res = await server.request('GET', 'secret/data/app', { token: root });
     assert.equal(res.status, 200, res.text);
     const all = await entries(logFile());
-    assert.deepEqual(all.map((e) => e.type), ['request', 'response']);
+    assert.deepEqual(
+      all.map((e) => e.type),
+      ['request', 'response'],
+    );
   });
 
   void it('fails closed: with the only device unwritable a write is 500 and has no effect', async () => {
@@ -127,7 +160,10 @@ void describe('e2e audit file device', () => {
     server.child.kill('SIGHUP');
     await waitFor(async () => (await server.request('GET', 'sys/audit', { token: root })).status === 500);
 
-    const res = await server.request('POST', 'secret/data/blocked', { token: root, body: { data: { password: SECRET2 } } });
+    const res = await server.request('POST', 'secret/data/blocked', {
+      token: root,
+      body: { data: { password: SECRET2 } },
+    });
     assert.equal(res.status, 500, res.text);
     assert.deepEqual(res.body?.['errors'], ['internal error']);
 

@@ -1,7 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { formatRequestEntry, formatResponseEntry, hashStructure, hmacString, type AuditRequestInfo } from '../../src/audit/index.js';
+import {
+  formatRequestEntry,
+  formatResponseEntry,
+  hashStructure,
+  hmacString,
+  type AuditRequestInfo,
+} from '../../src/audit/index.js';
 import type { TokenEntry } from '../../src/logical/token-entry.js';
 
 const salt = Buffer.from('0123456789abcdef0123456789abcdef');
@@ -43,7 +49,10 @@ void describe('audit hashing', () => {
     assert.equal(hmacString(salt, 'hunter2'), `hmac-sha256:${expected}`);
   });
   void it('hashes every string recursively and keeps numbers, booleans and null', () => {
-    const out = hashStructure(salt, { a: 'x', b: 1, c: true, d: null, e: ['y', { f: 'z' }] }) as Record<string, unknown>;
+    const out = hashStructure(salt, { a: 'x', b: 1, c: true, d: null, e: ['y', { f: 'z' }] }) as Record<
+      string,
+      unknown
+    >;
     assert.equal(out['a'], hmacString(salt, 'x'));
     assert.equal(out['b'], 1);
     assert.equal(out['c'], true);
@@ -68,7 +77,14 @@ void describe('audit entry format', () => {
     assert.equal(e['request']?.['operation'], 'update');
     assert.equal(e['request']?.['path'], 'secret/data/foo');
     assert.equal(e['request']?.['mount_type'], 'kv');
-    assert.deepEqual(e['request']?.['data'], { data: { password: hmacString(salt, 'hunter2'), n: 3, ok: true, list: [hmacString(salt, 'a'), hmacString(salt, 'b')] } });
+    assert.deepEqual(e['request']?.['data'], {
+      data: {
+        password: hmacString(salt, 'hunter2'),
+        n: 3,
+        ok: true,
+        list: [hmacString(salt, 'a'), hmacString(salt, 'b')],
+      },
+    });
     for (const plain of ['hunter2', 'hvs.SECRET-TOKEN', 'acc-123']) assert.ok(!line.includes(plain), plain);
   });
   void it('response entry hashes response data and a minted token', () => {
@@ -94,10 +110,14 @@ void describe('audit entry format', () => {
     const resp = e['response'] as Record<string, Record<string, unknown>>;
     assert.deepEqual(resp['data'], { value: hmacString(salt, 'topsecret') });
     assert.equal(resp['auth']?.['client_token'], hmacString(salt, 'hvs.CHILD'));
-    for (const plain of ['topsecret', 'hvs.CHILD', 'child-acc', 'hvs.SECRET-TOKEN']) assert.ok(!line.includes(plain), plain);
+    for (const plain of ['topsecret', 'hvs.CHILD', 'child-acc', 'hvs.SECRET-TOKEN'])
+      assert.ok(!line.includes(plain), plain);
   });
   void it('hmac_accessor=false leaves accessors plain; log_raw leaves everything plain', () => {
-    const noAcc = JSON.parse(formatRequestEntry({ ...opts, hmacAccessor: false }, info)) as Record<string, Record<string, unknown>>;
+    const noAcc = JSON.parse(formatRequestEntry({ ...opts, hmacAccessor: false }, info)) as Record<
+      string,
+      Record<string, unknown>
+    >;
     assert.equal(noAcc['auth']?.['accessor'], 'acc-123');
     assert.equal(noAcc['auth']?.['client_token'], hmacString(salt, 'hvs.SECRET-TOKEN'));
     const raw = formatRequestEntry({ ...opts, logRaw: true }, info);

@@ -25,10 +25,16 @@ let root: nodeVault.client;
 before(async () => {
   server = await startServer();
   root = nodeVault({ apiVersion: 'v1', endpoint: server.url });
-  const init = (await root.init({ secret_shares: 1, secret_threshold: 1 })) as { keys: string[]; root_token: string };
+  const init = (await root.init({ secret_shares: 1, secret_threshold: 1 })) as {
+    keys: string[];
+    root_token: string;
+  };
   await root.unseal({ secret_shares: 1, key: init.keys[0] });
   root.token = init.root_token;
-  await root.addPolicy({ name: 'app', rules: 'path "secret/data/app/*" { capabilities = ["read", "create", "update"] }' });
+  await root.addPolicy({
+    name: 'app',
+    rules: 'path "secret/data/app/*" { capabilities = ["read", "create", "update"] }',
+  });
   await root.mount({ mount_point: 'secret', type: 'kv', options: { version: '2' } });
   await root.write('secret/data/app/db', { data: { password: 'p' } });
   await root.write('secret/data/other/db', { data: { password: 'q' } });
@@ -43,7 +49,10 @@ void describe('compat: node-vault logins through auth methods', () => {
     await root.enableAuth({ mount_point: 'userpass', type: 'userpass' });
     await root.write('auth/userpass/users/alice', { password: 'correct horse', token_policies: 'app' });
     const client = nodeVault({ apiVersion: 'v1', endpoint: server.url });
-    const login = (await client.userpassLogin({ username: 'alice', password: 'correct horse' })) as LoginAnswer;
+    const login = (await client.userpassLogin({
+      username: 'alice',
+      password: 'correct horse',
+    })) as LoginAnswer;
     assert.deepEqual([...login.auth.policies].sort(), ['app', 'default']);
     assert.equal(login.auth.metadata['username'], 'alice');
     assert.equal(client.token, login.auth.client_token, 'node-vault adopts the login token');
@@ -58,9 +67,11 @@ void describe('compat: node-vault logins through auth methods', () => {
   void it('approle: enable, create a role, log in with approleLogin; a single-use secret id works once', async () => {
     await root.enableAuth({ mount_point: 'approle', type: 'approle' });
     await root.write('auth/approle/role/web', { token_policies: 'app', secret_id_num_uses: 1 });
-    const roleId = ((await root.read('auth/approle/role/web/role-id')) as { data: { role_id: string } }).data.role_id;
-    const secretId = ((await root.write('auth/approle/role/web/secret-id', {})) as { data: { secret_id: string } }).data
-      .secret_id;
+    const roleId = ((await root.read('auth/approle/role/web/role-id')) as { data: { role_id: string } }).data
+      .role_id;
+    const secretId = (
+      (await root.write('auth/approle/role/web/secret-id', {})) as { data: { secret_id: string } }
+    ).data.secret_id;
     const client = nodeVault({ apiVersion: 'v1', endpoint: server.url });
     const login = (await client.approleLogin({ role_id: roleId, secret_id: secretId })) as LoginAnswer;
     assert.deepEqual([...login.auth.policies].sort(), ['app', 'default']);

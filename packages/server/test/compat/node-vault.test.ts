@@ -34,7 +34,10 @@ void describe('compat: node-vault (default settings, LIST verb)', () => {
 
   void it('initializes and unseals', async () => {
     assert.deepEqual(await vault.initialized(), { initialized: false });
-    const init = (await vault.init({ secret_shares: 3, secret_threshold: 2 })) as { keys: string[]; root_token: string };
+    const init = (await vault.init({ secret_shares: 3, secret_threshold: 2 })) as {
+      keys: string[];
+      root_token: string;
+    };
     keys = init.keys;
     assert.equal(keys.length, 3);
     vault.token = init.root_token;
@@ -59,7 +62,9 @@ void describe('compat: node-vault (default settings, LIST verb)', () => {
   void it('manages mounts', async () => {
     await vault.mount({ mount_point: 'kv1', type: 'kv', description: 'v1' });
     await vault.mount({ mount_point: 'kv2', type: 'kv', options: { version: '2' } });
-    const mounts = (await vault.mounts()) as Record<string, unknown> & { data: Record<string, { type: string; options: unknown }> };
+    const mounts = (await vault.mounts()) as Record<string, unknown> & {
+      data: Record<string, { type: string; options: unknown }>;
+    };
     assert.equal(mounts.data['kv1/']?.type, 'kv');
     assert.deepEqual(mounts.data['kv2/']?.options, { version: '2' });
     assert.ok(Object.hasOwn(mounts, 'kv1/'), 'legacy top-level keys');
@@ -83,13 +88,17 @@ void describe('compat: node-vault (default settings, LIST verb)', () => {
 
   void it('creates, looks up and revokes tokens', async () => {
     const rootToken = vault.token;
-    const created = (await vault.tokenCreate({ policies: ['reader'], ttl: '1h' })) as { auth: { client_token: string; accessor: string; policies: string[] } };
+    const created = (await vault.tokenCreate({ policies: ['reader'], ttl: '1h' })) as {
+      auth: { client_token: string; accessor: string; policies: string[] };
+    };
     const token = created.auth.client_token;
     // node-vault adopts the token of a token-create response (tokenSource): switch back to root.
     assert.equal(vault.token, token);
     vault.token = rootToken;
     assert.deepEqual(created.auth.policies, ['default', 'reader']);
-    const lookup = (await vault.tokenLookup({ token })) as { data: { policies: string[]; accessor: string; ttl: number } };
+    const lookup = (await vault.tokenLookup({ token })) as {
+      data: { policies: string[]; accessor: string; ttl: number };
+    };
     assert.equal(lookup.data.accessor, created.auth.accessor);
     assert.ok(lookup.data.ttl > 3500 && lookup.data.ttl <= 3600);
     const self = (await vault.tokenLookupSelf()) as { data: { policies: string[] } };
@@ -106,26 +115,40 @@ void describe('compat: node-vault (default settings, LIST verb)', () => {
     await vault.write('kv1/app/a', { user: 'u', pass: 'p' });
     await vault.write('kv1/app/sub/b', { x: 1 });
     assert.deepEqual(((await vault.read('kv1/app/a')) as { data: unknown }).data, { user: 'u', pass: 'p' });
-    assert.deepEqual(((await vault.list('kv1/app')) as { data: { keys: string[] } }).data.keys, ['a', 'sub/']);
+    assert.deepEqual(((await vault.list('kv1/app')) as { data: { keys: string[] } }).data.keys, [
+      'a',
+      'sub/',
+    ]);
     await vault.delete('kv1/app/a');
     assert.equal(await statusOf(vault.read('kv1/app/a')), 404);
     assert.equal(await statusOf(vault.list('kv1/none')), 404);
   });
 
   void it('reads, writes, lists and deletes KV v2 with metadata', async () => {
-    const written = (await vault.write('kv2/data/app/cfg', { data: { a: 1 } })) as { data: { version: number } };
+    const written = (await vault.write('kv2/data/app/cfg', { data: { a: 1 } })) as {
+      data: { version: number };
+    };
     assert.equal(written.data.version, 1);
     await vault.write('kv2/data/app/cfg', { data: { a: 2 }, options: { cas: 1 } });
-    const read = (await vault.read('kv2/data/app/cfg')) as { data: { data: unknown; metadata: { version: number } } };
+    const read = (await vault.read('kv2/data/app/cfg')) as {
+      data: { data: unknown; metadata: { version: number } };
+    };
     assert.deepEqual(read.data.data, { a: 2 });
     assert.equal(read.data.metadata.version, 2);
     const v1 = (await vault.read('kv2/data/app/cfg?version=1')) as { data: { data: unknown } };
     assert.deepEqual(v1.data.data, { a: 1 });
-    assert.deepEqual(((await vault.list('kv2/metadata/app')) as { data: { keys: string[] } }).data.keys, ['cfg']);
-    const meta = (await vault.read('kv2/metadata/app/cfg')) as { data: { current_version: number; versions: Record<string, unknown> } };
+    assert.deepEqual(((await vault.list('kv2/metadata/app')) as { data: { keys: string[] } }).data.keys, [
+      'cfg',
+    ]);
+    const meta = (await vault.read('kv2/metadata/app/cfg')) as {
+      data: { current_version: number; versions: Record<string, unknown> };
+    };
     assert.equal(meta.data.current_version, 2);
     assert.deepEqual(Object.keys(meta.data.versions).sort(), ['1', '2']);
-    assert.equal(await statusOf(vault.write('kv2/data/app/cfg', { data: { a: 3 }, options: { cas: 1 } })), 400);
+    assert.equal(
+      await statusOf(vault.write('kv2/data/app/cfg', { data: { a: 3 }, options: { cas: 1 } })),
+      400,
+    );
     await vault.delete('kv2/data/app/cfg');
     assert.equal(await statusOf(vault.read('kv2/data/app/cfg')), 404);
     await vault.delete('kv2/metadata/app/cfg');

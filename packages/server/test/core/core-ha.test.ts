@@ -10,8 +10,22 @@ import type { Operation } from '../../src/logical/operation.js';
 
 const logger = pino({ level: 'silent' });
 
-function request(operation: Operation, path: string, token?: string, data: Record<string, unknown> = {}): CoreRequest {
-  return { id: randomUUID(), operation, path, data, token, headers: {}, clientAddress: '127.0.0.1', head: false };
+function request(
+  operation: Operation,
+  path: string,
+  token?: string,
+  data: Record<string, unknown> = {},
+): CoreRequest {
+  return {
+    id: randomUUID(),
+    operation,
+    path,
+    data,
+    token,
+    headers: {},
+    clientAddress: '127.0.0.1',
+    head: false,
+  };
 }
 
 async function code(p: Promise<unknown>): Promise<string> {
@@ -47,7 +61,11 @@ void describe('Core in HA mode', () => {
     assert.equal(await code(core.handleRequest(request('read', 'sys/mounts'))), 'NO_ACTIVE_NODE');
     const health = await core.handleRequest(request('read', 'sys/health'));
     assert.equal(health.response?.raw?.status, 429);
-    assert.equal((await core.handleRequest(request('read', 'sys/health', undefined, { standbyok: 'true' }))).response?.raw?.status, 200);
+    assert.equal(
+      (await core.handleRequest(request('read', 'sys/health', undefined, { standbyok: 'true' }))).response
+        ?.raw?.status,
+      200,
+    );
   });
 
   void it('activates on demand and stands by again, dropping the runtime (and its token cache)', async () => {

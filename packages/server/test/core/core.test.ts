@@ -12,8 +12,22 @@ import type { Operation } from '../../src/logical/operation.js';
 
 const logger = pino({ level: 'silent' });
 
-function request(operation: Operation, path: string, token?: string, data: Record<string, unknown> = {}): CoreRequest {
-  return { id: randomUUID(), operation, path, data, token, headers: {}, clientAddress: '127.0.0.1', head: false };
+function request(
+  operation: Operation,
+  path: string,
+  token?: string,
+  data: Record<string, unknown> = {},
+): CoreRequest {
+  return {
+    id: randomUUID(),
+    operation,
+    path,
+    data,
+    token,
+    headers: {},
+    clientAddress: '127.0.0.1',
+    head: false,
+  };
 }
 
 async function code(p: Promise<unknown>): Promise<string> {
@@ -39,8 +53,16 @@ const kvMount = (path: string, version = '2') => ({
   externalEntropyAccess: false,
 });
 
-async function unsealedCore(backend = new InmemBackend(), registry?: EngineRegistry): Promise<{ core: Core; root: string; shares: readonly Uint8Array[] }> {
-  const core = await Core.open({ backend, logger, storageType: 'inmem', ...(registry === undefined ? {} : { registry }) });
+async function unsealedCore(
+  backend = new InmemBackend(),
+  registry?: EngineRegistry,
+): Promise<{ core: Core; root: string; shares: readonly Uint8Array[] }> {
+  const core = await Core.open({
+    backend,
+    logger,
+    storageType: 'inmem',
+    ...(registry === undefined ? {} : { registry }),
+  });
   const { shares, rootToken } = await core.initialize({ secretShares: 3, secretThreshold: 2 });
   await core.unseal(shares[0] as Uint8Array);
   await core.unseal(shares[1] as Uint8Array);
@@ -85,9 +107,14 @@ void describe('Core lifecycle', () => {
     const { core, root, shares } = await unsealedCore(backend);
     await core.mount(kvMount('app/'));
     await core.handleRequest(request('update', 'app/data/k', root, { data: { v: 1 } }));
-    await core.handleRequest(request('update', 'sys/policies/acl/p', root, { policy: 'path "app/*" { capabilities = ["read"] }' }));
+    await core.handleRequest(
+      request('update', 'sys/policies/acl/p', root, { policy: 'path "app/*" { capabilities = ["read"] }' }),
+    );
     await core.seal();
-    assert.equal(await code(core.handleRequest(request('read', 'app/data/k', root))), 'SEALED:Vault is sealed');
+    assert.equal(
+      await code(core.handleRequest(request('read', 'app/data/k', root))),
+      'SEALED:Vault is sealed',
+    );
 
     const reopened = await Core.open({ backend, logger, storageType: 'inmem' });
     assert.equal(reopened.state, 'sealed');
@@ -103,7 +130,10 @@ void describe('Core lifecycle', () => {
     const { core, root } = await unsealedCore();
     await core.seal();
     assert.equal(core.state, 'sealed');
-    assert.equal(await code(core.handleRequest(request('read', 'sys/mounts', root))), 'SEALED:Vault is sealed');
+    assert.equal(
+      await code(core.handleRequest(request('read', 'sys/mounts', root))),
+      'SEALED:Vault is sealed',
+    );
     await core.seal(); // sealing a sealed node is a no-op
   });
 
@@ -128,16 +158,31 @@ void describe('Core lifecycle', () => {
 void describe('Core request pipeline', () => {
   void it('needs a valid token outside unauthenticated paths', async () => {
     const { core } = await unsealedCore();
-    assert.equal(await code(core.handleRequest(request('read', 'sys/mounts'))), 'PERMISSION_DENIED:permission denied');
-    assert.equal(await code(core.handleRequest(request('read', 'sys/mounts', 'hvs.bogus'))), 'PERMISSION_DENIED:permission denied\ninvalid token');
+    assert.equal(
+      await code(core.handleRequest(request('read', 'sys/mounts'))),
+      'PERMISSION_DENIED:permission denied',
+    );
+    assert.equal(
+      await code(core.handleRequest(request('read', 'sys/mounts', 'hvs.bogus'))),
+      'PERMISSION_DENIED:permission denied\ninvalid token',
+    );
     assert.equal(await code(core.handleRequest(request('read', 'sys/health', 'hvs.bogus'))), 'ok');
   });
 
   void it('answers unknown routes and unsupported paths in Vault words', async () => {
     const { core, root } = await unsealedCore();
-    assert.equal(await code(core.handleRequest(request('read', 'nowhere/x', root))), 'NO_ROUTE:no handler for route "nowhere/x". route entry not found.');
-    assert.equal(await code(core.handleRequest(request('read', 'sys/not-a-path', root))), 'NOT_FOUND:unsupported path');
-    assert.equal(await code(core.handleRequest(request('delete', 'sys/health', root))), 'UNSUPPORTED_OPERATION:unsupported operation');
+    assert.equal(
+      await code(core.handleRequest(request('read', 'nowhere/x', root))),
+      'NO_ROUTE:no handler for route "nowhere/x". route entry not found.',
+    );
+    assert.equal(
+      await code(core.handleRequest(request('read', 'sys/not-a-path', root))),
+      'NOT_FOUND:unsupported path',
+    );
+    assert.equal(
+      await code(core.handleRequest(request('delete', 'sys/health', root))),
+      'UNSUPPORTED_OPERATION:unsupported operation',
+    );
   });
 
   void it('routes `mount` without a trailing slash to `mount/`, and refuses nested mounts', async () => {
@@ -167,7 +212,10 @@ void describe('Core request pipeline', () => {
     assert.deepEqual(await core.barrier.list(`logical/${entry.uuid}/`), ['a/']);
     await core.unmount('secret', 'gone/');
     assert.deepEqual(await core.barrier.list(`logical/${entry.uuid}/`), []);
-    assert.equal(await code(core.handleRequest(request('read', 'gone/a/b', root))), 'NO_ROUTE:no handler for route "gone/a/b". route entry not found.');
+    assert.equal(
+      await code(core.handleRequest(request('read', 'gone/a/b', root))),
+      'NO_ROUTE:no handler for route "gone/a/b". route entry not found.',
+    );
   });
 
   void it('skips a mount whose engine cannot start at unseal, keeping the rest', async () => {
@@ -176,13 +224,19 @@ void describe('Core request pipeline', () => {
       type: 'flaky',
       create: async () => {
         if (broken) throw new Error('cannot start');
-        return { paths: [{ pattern: 'ping', fields: {}, operations: { read: async () => ({ data: { pong: true } }) } }] };
+        return {
+          paths: [
+            { pattern: 'ping', fields: {}, operations: { read: async () => ({ data: { pong: true } }) } },
+          ],
+        };
       },
     });
     const backend = new InmemBackend();
     const { core, root, shares } = await unsealedCore(backend, registry);
     await core.mount({ ...kvMount('flaky/'), type: 'flaky', options: null });
-    assert.deepEqual((await core.handleRequest(request('read', 'flaky/ping', root))).response?.data, { pong: true });
+    assert.deepEqual((await core.handleRequest(request('read', 'flaky/ping', root))).response?.data, {
+      pong: true,
+    });
     await core.seal();
     broken = true;
     await core.unseal(shares[0] as Uint8Array);
@@ -192,12 +246,16 @@ void describe('Core request pipeline', () => {
     assert.equal(await code(core.handleRequest(request('read', 'sys/mounts', root))), 'ok');
   });
 
-  void it('destroys a token\'s cubbyhole when the token is revoked', async () => {
+  void it("destroys a token's cubbyhole when the token is revoked", async () => {
     const { core, root } = await unsealedCore();
-    const created = await core.handleRequest(request('update', 'auth/token/create', root, { policies: ['default'] }));
+    const created = await core.handleRequest(
+      request('update', 'auth/token/create', root, { policies: ['default'] }),
+    );
     const token = created.response?.auth?.client_token as string;
     await core.handleRequest(request('update', 'cubbyhole/note', token, { v: 'mine' }));
-    assert.deepEqual((await core.handleRequest(request('read', 'cubbyhole/note', token))).response?.data, { v: 'mine' });
+    assert.deepEqual((await core.handleRequest(request('read', 'cubbyhole/note', token))).response?.data, {
+      v: 'mine',
+    });
     const cubby = core.mounts('secret').find((m) => m.type === 'cubbyhole');
     assert.ok(cubby);
     assert.equal((await core.barrier.list(`logical/${cubby.uuid}/`)).length, 1);

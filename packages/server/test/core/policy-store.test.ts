@@ -29,7 +29,10 @@ void describe('PolicyStore', () => {
 
   void it('protects root (not storable) and default (not deletable)', async () => {
     const { store: s } = store();
-    await assert.rejects(s.set('root', READ_SECRET), (e: unknown) => e instanceof CofferError && e.code === 'BAD_REQUEST');
+    await assert.rejects(
+      s.set('root', READ_SECRET),
+      (e: unknown) => e instanceof CofferError && e.code === 'BAD_REQUEST',
+    );
     await assert.rejects(s.delete('root'), CofferError);
     await s.setInternal('default', READ_SECRET);
     await assert.rejects(s.delete('Default'), CofferError);

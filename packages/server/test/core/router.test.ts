@@ -2,7 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InmemBackend } from '@coffer/barrier';
 import { EngineDispatcher } from '../../src/logical/engine-dispatcher.js';
-import { DEFAULT_MOUNT_CONFIG, routerPathOf, storagePrefixOf, type MountEntry } from '../../src/router/mount-entry.js';
+import {
+  DEFAULT_MOUNT_CONFIG,
+  routerPathOf,
+  storagePrefixOf,
+  type MountEntry,
+} from '../../src/router/mount-entry.js';
 import { MountTable } from '../../src/router/mount-table.js';
 import { Router, type Route } from '../../src/router/router.js';
 import { clearStorage } from '../../src/router/clear-storage.js';
@@ -24,7 +29,12 @@ function entry(table: 'secret' | 'auth', path: string, type = 'kv'): MountEntry 
 }
 
 function route(e: MountEntry): Route {
-  return { entry: e, mountPoint: routerPathOf(e), dispatcher: new EngineDispatcher({ paths: [] }), storage: new InmemBackendView() };
+  return {
+    entry: e,
+    mountPoint: routerPathOf(e),
+    dispatcher: new EngineDispatcher({ paths: [] }),
+    storage: new InmemBackendView(),
+  };
 }
 
 /** A minimal StorageView for routes that never touch storage. */
@@ -44,7 +54,12 @@ class InmemBackendView {
 }
 
 void describe('Router', () => {
-  const router = new Router([route(entry('secret', 'secret/')), route(entry('secret', 'secret/team/')), route(entry('auth', 'token/', 'token')), route(entry('secret', 'sys/', 'system'))]);
+  const router = new Router([
+    route(entry('secret', 'secret/')),
+    route(entry('secret', 'secret/team/')),
+    route(entry('auth', 'token/', 'token')),
+    route(entry('secret', 'sys/', 'system')),
+  ]);
 
   void it('matches the longest mount point', () => {
     assert.equal(router.match('secret/team/x')?.route.mountPoint, 'secret/team/');
@@ -90,22 +105,44 @@ void describe('mount entries and tables', () => {
   void it('persists a table as JSON and reads it back', async () => {
     const storage = new InmemBackend();
     assert.equal(await MountTable.load(storage, 'secret'), undefined);
-    const table = new MountTable('secret', [entry('secret', 'b/'), { ...entry('secret', 'a/'), options: { version: '2' }, config: { ...DEFAULT_MOUNT_CONFIG, defaultLeaseTtl: 60, listingVisibility: 'unauth' } }]);
+    const table = new MountTable('secret', [
+      entry('secret', 'b/'),
+      {
+        ...entry('secret', 'a/'),
+        options: { version: '2' },
+        config: { ...DEFAULT_MOUNT_CONFIG, defaultLeaseTtl: 60, listingVisibility: 'unauth' },
+      },
+    ]);
     await table.save(storage);
-    const raw = JSON.parse(new TextDecoder().decode(await storage.get('core/mounts'))) as { entries: { path: string }[] };
-    assert.deepEqual(raw.entries.map((e) => e.path), ['a/', 'b/']);
+    const raw = JSON.parse(new TextDecoder().decode(await storage.get('core/mounts'))) as {
+      entries: { path: string }[];
+    };
+    assert.deepEqual(
+      raw.entries.map((e) => e.path),
+      ['a/', 'b/'],
+    );
     const loaded = await MountTable.load(storage, 'secret');
     assert.deepEqual(loaded?.entries, table.entries);
     assert.equal(loaded?.find('a/')?.config.defaultLeaseTtl, 60);
-    assert.deepEqual(loaded?.without('a/').entries.map((e) => e.path), ['b/']);
+    assert.deepEqual(
+      loaded?.without('a/').entries.map((e) => e.path),
+      ['b/'],
+    );
     assert.equal(table.entries.length, 2, 'without() does not mutate');
   });
 
   void it('clearStorage deletes every key below a prefix, depth first', async () => {
     const storage = new InmemBackend();
     const bytes = new Uint8Array([1]);
-    for (const k of ['logical/u/a', 'logical/u/b/c', 'logical/u/b/d/e', 'logical/v/keep']) await storage.put(k, bytes);
-    const view = { prefix: 'logical/u/', get: (k: string) => storage.get(`logical/u/${k}`), put: (k: string, v: Uint8Array) => storage.put(`logical/u/${k}`, v), delete: (k: string) => storage.delete(`logical/u/${k}`), list: (p: string) => storage.list(`logical/u/${p}`) };
+    for (const k of ['logical/u/a', 'logical/u/b/c', 'logical/u/b/d/e', 'logical/v/keep'])
+      await storage.put(k, bytes);
+    const view = {
+      prefix: 'logical/u/',
+      get: (k: string) => storage.get(`logical/u/${k}`),
+      put: (k: string, v: Uint8Array) => storage.put(`logical/u/${k}`, v),
+      delete: (k: string) => storage.delete(`logical/u/${k}`),
+      list: (p: string) => storage.list(`logical/u/${p}`),
+    };
     await clearStorage(view);
     assert.deepEqual(await storage.list('logical/'), ['v/']);
   });

@@ -56,7 +56,10 @@ void describe('e2e ACL through HTTP', () => {
   });
 
   void it('`*` is a prefix glob, also inside a segment and after `+`', async () => {
-    const t = await policyToken('star', 'path "secret/data/zip-*" { capabilities = ["read"] }\npath "secret/+/team*" { capabilities = ["read"] }');
+    const t = await policyToken(
+      'star',
+      'path "secret/data/zip-*" { capabilities = ["read"] }\npath "secret/+/team*" { capabilities = ["read"] }',
+    );
     assert.equal(await status('GET', 'secret/data/zip-zap/zong', t), 200);
     assert.equal(await status('GET', 'secret/data/zi', t), 403);
     assert.equal(await status('GET', 'secret/data/team/config', t), 200);
@@ -64,7 +67,10 @@ void describe('e2e ACL through HTTP', () => {
   });
 
   void it('the most specific of overlapping paths wins (deny on an exact path)', async () => {
-    const t = await policyToken('overlap', 'path "secret/data/app/*" { capabilities = ["read"] }\npath "secret/data/app/secret" { capabilities = ["deny"] }');
+    const t = await policyToken(
+      'overlap',
+      'path "secret/data/app/*" { capabilities = ["read"] }\npath "secret/data/app/secret" { capabilities = ["deny"] }',
+    );
     assert.equal(await status('GET', 'secret/data/app/x', t), 200);
     assert.equal(await status('GET', 'secret/data/app/secret', t), 403);
   });
@@ -75,15 +81,33 @@ void describe('e2e ACL through HTTP', () => {
       'path "secret/data/+/x" { capabilities = ["update", "create"] }\npath "secret/data/app/*" { capabilities = ["read"] }\npath "secret/data/other/*" { capabilities = ["read"] }\npath "secret/data/other/x" { capabilities = ["create", "update"] }',
     );
     assert.equal(await status('GET', 'secret/data/app/x', t), 200);
-    assert.equal(await status('POST', 'secret/data/app/x', t, { data: { v: 1 } }), 403, 'secret/data/app/* decides');
+    assert.equal(
+      await status('POST', 'secret/data/app/x', t, { data: { v: 1 } }),
+      403,
+      'secret/data/app/* decides',
+    );
     assert.equal(await status('POST', 'secret/data/other/x', t, { data: { v: 1 } }), 200);
     assert.equal(await status('GET', 'secret/data/other/x', t), 403, 'the exact path decides');
   });
 
   void it('the same path in two policies unions capabilities; deny in either wins', async () => {
-    await server.request('PUT', 'sys/policies/acl/u1', { token: root, body: { policy: 'path "kv/shared" { capabilities = ["read"] }\npath "kv/blocked" { capabilities = ["read"] }' } });
-    await server.request('PUT', 'sys/policies/acl/u2', { token: root, body: { policy: 'path "kv/shared" { capabilities = ["update", "create"] }\npath "kv/blocked" { capabilities = ["deny"] }' } });
-    const res = await server.request('POST', 'auth/token/create', { token: root, body: { policies: ['u1', 'u2'] } });
+    await server.request('PUT', 'sys/policies/acl/u1', {
+      token: root,
+      body: {
+        policy: 'path "kv/shared" { capabilities = ["read"] }\npath "kv/blocked" { capabilities = ["read"] }',
+      },
+    });
+    await server.request('PUT', 'sys/policies/acl/u2', {
+      token: root,
+      body: {
+        policy:
+          'path "kv/shared" { capabilities = ["update", "create"] }\npath "kv/blocked" { capabilities = ["deny"] }',
+      },
+    });
+    const res = await server.request('POST', 'auth/token/create', {
+      token: root,
+      body: { policies: ['u1', 'u2'] },
+    });
     const t = (res.body?.['auth'] as Record<string, unknown>)['client_token'] as string;
     await server.request('POST', 'kv/blocked', { token: root, body: { v: 1 } });
     assert.equal(await status('POST', 'kv/shared', t, { v: 1 }), 204);
@@ -106,19 +130,28 @@ void describe('e2e ACL through HTTP', () => {
   });
 
   void it('parameter constraints are enforced', async () => {
-    const t = await policyToken('params', 'path "kv/p" { capabilities = ["create", "update"]\n allowed_parameters = { "color" = ["red", "blue"] } }');
+    const t = await policyToken(
+      'params',
+      'path "kv/p" { capabilities = ["create", "update"]\n allowed_parameters = { "color" = ["red", "blue"] } }',
+    );
     assert.equal(await status('POST', 'kv/p', t, { color: 'red' }), 204);
     assert.equal(await status('POST', 'kv/p', t, { color: 'green' }), 403);
     assert.equal(await status('POST', 'kv/p', t, { size: 1 }), 403);
   });
 
   void it('sudo paths refuse tokens without sudo', async () => {
-    const plain = await policyToken('nosudo', 'path "sys/rotate" { capabilities = ["update"] }\npath "sys/seal" { capabilities = ["update"] }\npath "sys/auth/*" { capabilities = ["create", "update", "read"] }\npath "auth/token/accessors/" { capabilities = ["list"] }');
+    const plain = await policyToken(
+      'nosudo',
+      'path "sys/rotate" { capabilities = ["update"] }\npath "sys/seal" { capabilities = ["update"] }\npath "sys/auth/*" { capabilities = ["create", "update", "read"] }\npath "auth/token/accessors/" { capabilities = ["list"] }',
+    );
     assert.equal(await status('POST', 'sys/rotate', plain), 403);
     assert.equal(await status('PUT', 'sys/seal', plain), 403);
     assert.equal(await status('GET', 'sys/auth/token/tune', plain), 403);
     assert.equal(await status('LIST', 'auth/token/accessors', plain), 403);
-    const sudo = await policyToken('withsudo', 'path "sys/rotate" { capabilities = ["update", "sudo"] }\npath "auth/token/accessors/" { capabilities = ["list", "sudo"] }\npath "sys/auth/*" { capabilities = ["read", "sudo"] }');
+    const sudo = await policyToken(
+      'withsudo',
+      'path "sys/rotate" { capabilities = ["update", "sudo"] }\npath "auth/token/accessors/" { capabilities = ["list", "sudo"] }\npath "sys/auth/*" { capabilities = ["read", "sudo"] }',
+    );
     assert.equal(await status('POST', 'sys/rotate', sudo), 204);
     assert.equal(await status('LIST', 'auth/token/accessors', sudo), 200);
     assert.equal(await status('GET', 'sys/auth/token/tune', sudo), 200);
@@ -128,14 +161,20 @@ void describe('e2e ACL through HTTP', () => {
     const t = await policyToken('evolving', 'path "kv/evolve" { capabilities = ["read"] }');
     await server.request('POST', 'kv/evolve', { token: root, body: { v: 1 } });
     assert.equal(await status('GET', 'kv/evolve', t), 200);
-    await server.request('PUT', 'sys/policies/acl/evolving', { token: root, body: { policy: 'path "kv/other" { capabilities = ["read"] }' } });
+    await server.request('PUT', 'sys/policies/acl/evolving', {
+      token: root,
+      body: { policy: 'path "kv/other" { capabilities = ["read"] }' },
+    });
     assert.equal(await status('GET', 'kv/evolve', t), 403);
     await server.request('DELETE', 'sys/policies/acl/evolving', { token: root });
     assert.equal(await status('GET', 'kv/other', t), 403);
   });
 
   void it('num_uses tokens stop working after their last use', async () => {
-    const res = await server.request('POST', 'auth/token/create', { token: root, body: { policies: ['narrow'], num_uses: 2 } });
+    const res = await server.request('POST', 'auth/token/create', {
+      token: root,
+      body: { policies: ['narrow'], num_uses: 2 },
+    });
     const t = (res.body?.['auth'] as Record<string, unknown>)['client_token'] as string;
     assert.equal(await status('GET', 'secret/data/app/x', t), 200);
     assert.equal(await status('GET', 'secret/data/app/x', t), 200);

@@ -121,7 +121,15 @@ export class ServerProcess {
     const send = this.ca === undefined ? httpRequest : httpsRequest;
     return new Promise((resolveResult, reject) => {
       const req = send(
-        { host: '127.0.0.1', port: this.port, method, path: path.startsWith('/') ? path : `/v1/${path}`, headers, agent: false, ...(this.ca === undefined ? {} : { ca: this.ca }) },
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          method,
+          path: path.startsWith('/') ? path : `/v1/${path}`,
+          headers,
+          agent: false,
+          ...(this.ca === undefined ? {} : { ca: this.ca }),
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -144,12 +152,22 @@ export class ServerProcess {
   }
 
   /** `sys/init` then `sys/unseal` with `threshold` keys; returns keys and root token. */
-  async initAndUnseal(shares = 1, threshold = 1): Promise<{ keys: string[]; keysBase64: string[]; rootToken: string }> {
-    const init = await this.request('PUT', 'sys/init', { body: { secret_shares: shares, secret_threshold: threshold } });
-    if (init.status !== 200 || init.body === undefined) throw new Error(`init failed: ${init.status} ${init.text}`);
+  async initAndUnseal(
+    shares = 1,
+    threshold = 1,
+  ): Promise<{ keys: string[]; keysBase64: string[]; rootToken: string }> {
+    const init = await this.request('PUT', 'sys/init', {
+      body: { secret_shares: shares, secret_threshold: threshold },
+    });
+    if (init.status !== 200 || init.body === undefined)
+      throw new Error(`init failed: ${init.status} ${init.text}`);
     const keys = init.body['keys'] as string[];
     await this.unsealWith(keys.slice(0, threshold));
-    return { keys, keysBase64: init.body['keys_base64'] as string[], rootToken: init.body['root_token'] as string };
+    return {
+      keys,
+      keysBase64: init.body['keys_base64'] as string[],
+      rootToken: init.body['root_token'] as string,
+    };
   }
 
   async unsealWith(keys: readonly string[]): Promise<void> {
@@ -169,7 +187,8 @@ async function waitReady(server: ServerProcess, timeoutMs: number): Promise<void
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
-    if (!server.alive) throw new Error(`server exited early (code ${String(server.child.exitCode)}):\n${server.logs()}`);
+    if (!server.alive)
+      throw new Error(`server exited early (code ${String(server.child.exitCode)}):\n${server.logs()}`);
     try {
       const res = await server.request('GET', 'sys/seal-status');
       if (res.status === 200) return;
@@ -200,7 +219,11 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
   let ca: string | undefined;
   let args: string[];
   if (options.dev !== undefined) {
-    args = ['-dev', `-dev-listen-address=127.0.0.1:${port}`, ...(options.dev.rootTokenId === undefined ? [] : [`-dev-root-token-id=${options.dev.rootTokenId}`])];
+    args = [
+      '-dev',
+      `-dev-listen-address=127.0.0.1:${port}`,
+      ...(options.dev.rootTokenId === undefined ? [] : [`-dev-root-token-id=${options.dev.rootTokenId}`]),
+    ];
   } else {
     let tlsLines = 'tls_disable = true';
     if (options.tls === true) {

@@ -15,7 +15,9 @@ async function rawExchange(port: number, payload: string, tls?: { ca: string }):
     const socket =
       tls === undefined
         ? connect(port, '127.0.0.1', () => socket.write(payload))
-        : tlsConnect({ host: '127.0.0.1', port, ca: tls.ca, servername: 'localhost' }, () => socket.write(payload));
+        : tlsConnect({ host: '127.0.0.1', port, ca: tls.ca, servername: 'localhost' }, () =>
+            socket.write(payload),
+          );
     let out = '';
     socket.on('data', (d: Buffer) => (out += d.toString('latin1')));
     socket.on('error', reject);
@@ -45,7 +47,8 @@ before(async () => {
   server = await startServer({ listenerExtra: 'max_request_size = 65536', logLevel: 'info' });
   ({ rootToken: root } = await server.initAndUnseal(1, 1));
   await server.request('POST', 'sys/mounts/kv', { token: root, body: { type: 'kv' } });
-  for (const k of ['a', 'b', 'dir/c']) await server.request('POST', `kv/${k}`, { token: root, body: { v: k } });
+  for (const k of ['a', 'b', 'dir/c'])
+    await server.request('POST', `kv/${k}`, { token: root, body: { v: k } });
 });
 after(async () => {
   await server.stop();
@@ -55,14 +58,38 @@ after(async () => {
 void describe('e2e wire: LIST', () => {
   void it('serves `curl -X LIST` (or a raw LIST request when curl is absent)', async () => {
     if (existsSync('/usr/bin/curl') || existsSync('/bin/curl')) {
-      const { stdout } = await run('curl', ['-sS', '-X', 'LIST', '-H', `X-Vault-Token: ${root}`, `${server.url}/v1/kv`]);
+      const { stdout } = await run('curl', [
+        '-sS',
+        '-X',
+        'LIST',
+        '-H',
+        `X-Vault-Token: ${root}`,
+        `${server.url}/v1/kv`,
+      ]);
       const body = JSON.parse(stdout) as { data: { keys: string[] } };
       assert.deepEqual(body.data.keys, ['a', 'b', 'dir/']);
-      const { stdout: withStatus } = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-X', 'LIST', '-H', `X-Vault-Token: ${root}`, `${server.url}/v1/kv/empty`]);
+      const { stdout: withStatus } = await run('curl', [
+        '-sS',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        '-X',
+        'LIST',
+        '-H',
+        `X-Vault-Token: ${root}`,
+        `${server.url}/v1/kv/empty`,
+      ]);
       assert.equal(withStatus, '404');
     } else {
-      const out = await rawExchange(server.port, `LIST /v1/kv HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${root}\r\nConnection: close\r\n\r\n`);
-      assert.deepEqual((JSON.parse(responses(out)[0]?.body ?? '{}') as { data: { keys: string[] } }).data.keys, ['a', 'b', 'dir/']);
+      const out = await rawExchange(
+        server.port,
+        `LIST /v1/kv HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${root}\r\nConnection: close\r\n\r\n`,
+      );
+      assert.deepEqual(
+        (JSON.parse(responses(out)[0]?.body ?? '{}') as { data: { keys: string[] } }).data.keys,
+        ['a', 'b', 'dir/'],
+      );
     }
   });
 
@@ -87,7 +114,11 @@ void describe('e2e wire: LIST', () => {
       all.map((r) => r.status),
       [200, 204, 200, 204, 200, 204, 404],
     );
-    assert.deepEqual((JSON.parse(all[0]?.body ?? '') as { data: { keys: string[] } }).data.keys, ['a', 'b', 'dir/']);
+    assert.deepEqual((JSON.parse(all[0]?.body ?? '') as { data: { keys: string[] } }).data.keys, [
+      'a',
+      'b',
+      'dir/',
+    ]);
     assert.deepEqual((JSON.parse(all[2]?.body ?? '') as { data: unknown }).data, { v: 'pipelined' });
     assert.deepEqual((JSON.parse(all[4]?.body ?? '') as { data: { keys: string[] } }).data.keys, ['c']);
     assert.equal((await server.request('GET', 'kv/q', { token: root })).status, 200);
@@ -103,7 +134,10 @@ void describe('e2e wire: bad input never crashes the server or leaks internals',
   });
 
   void it('rejects wrong field types with 400 in Vault format', async () => {
-    const res = await server.request('POST', 'sys/mounts/typed', { token: root, body: { type: 'kv', local: 'maybe' } });
+    const res = await server.request('POST', 'sys/mounts/typed', {
+      token: root,
+      body: { type: 'kv', local: 'maybe' },
+    });
     assert.equal(res.status, 400);
     assert.ok(Array.isArray(res.body?.['errors']));
     const init = await server.request('PUT', 'sys/tools/random', { token: root, body: { bytes: { no: 1 } } });
@@ -149,7 +183,10 @@ void describe('e2e wire: bad input never crashes the server or leaks internals',
   void it('survives garbage on the socket and a header flood', async () => {
     const garbage = await rawExchange(server.port, 'BLAH\r\n\r\n');
     assert.match(garbage, /^HTTP\/1\.1 400 /);
-    const flood = await rawExchange(server.port, `GET /v1/sys/health HTTP/1.1\r\nX-A: ${'a'.repeat(80_000)}\r\n\r\n`);
+    const flood = await rawExchange(
+      server.port,
+      `GET /v1/sys/health HTTP/1.1\r\nX-A: ${'a'.repeat(80_000)}\r\n\r\n`,
+    );
     assert.match(flood, /^HTTP\/1\.1 431 /);
     const everything = [garbage, flood].join('');
     assert.ok(!everything.includes(' at '), 'no stack trace on the wire');

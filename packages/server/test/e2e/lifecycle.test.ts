@@ -60,12 +60,20 @@ void describe('e2e: init 5/3, unseal, seal, restart', () => {
   });
 
   void it('rejects bad init parameters', async () => {
-    for (const body of [{ secret_shares: 3, secret_threshold: 5 }, { secret_shares: 0, secret_threshold: 0 }, { secret_shares: 5, secret_threshold: 1 }, { secret_shares: 'five', secret_threshold: 3 }, {}]) {
+    for (const body of [
+      { secret_shares: 3, secret_threshold: 5 },
+      { secret_shares: 0, secret_threshold: 0 },
+      { secret_shares: 5, secret_threshold: 1 },
+      { secret_shares: 'five', secret_threshold: 3 },
+      {},
+    ]) {
       const res = await server.request('PUT', 'sys/init', { body });
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.ok(Array.isArray(res.body?.['errors']));
     }
-    const pgp = await server.request('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1, pgp_keys: ['abc'] } });
+    const pgp = await server.request('PUT', 'sys/init', {
+      body: { secret_shares: 1, secret_threshold: 1, pgp_keys: ['abc'] },
+    });
     assert.equal(pgp.status, 400);
     assert.deepEqual((await server.request('GET', 'sys/init')).body, { initialized: false });
   });
@@ -85,7 +93,9 @@ void describe('e2e: init 5/3, unseal, seal, restart', () => {
     assert.equal(typeof rootToken, 'string');
     assert.ok(rootToken.length > 10);
     assert.deepEqual((await server.request('GET', 'sys/init')).body, { initialized: true });
-    const again = await server.request('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } });
+    const again = await server.request('PUT', 'sys/init', {
+      body: { secret_shares: 1, secret_threshold: 1 },
+    });
     assert.equal(again.status, 400);
     assert.deepEqual(again.body, { errors: ['Vault is already initialized'] });
     const status = (await server.request('GET', 'sys/seal-status')).body ?? {};
@@ -104,7 +114,9 @@ void describe('e2e: init 5/3, unseal, seal, restart', () => {
   void it('validates unseal requests', async () => {
     const missing = await server.request('PUT', 'sys/unseal', { body: {} });
     assert.equal(missing.status, 400);
-    assert.deepEqual(missing.body, { errors: ["'key' must be specified in request body as JSON, or 'reset' set to true"] });
+    assert.deepEqual(missing.body, {
+      errors: ["'key' must be specified in request body as JSON, or 'reset' set to true"],
+    });
     const garbage = await server.request('PUT', 'sys/unseal', { body: { key: 'not hex!' } });
     assert.equal(garbage.status, 400);
     const short = await server.request('PUT', 'sys/unseal', { body: { key: 'abcd' } });
@@ -167,10 +179,19 @@ void describe('e2e: init 5/3, unseal, seal, restart', () => {
   });
 
   void it('stores data, seals (sudo only), and keeps it across a restart', async () => {
-    assert.equal((await server.request('POST', 'sys/mounts/kv', { token: rootToken, body: { type: 'kv-v2' } })).status, 204);
-    const write = await server.request('POST', 'kv/data/app', { token: rootToken, body: { data: { password: 's3cr3t' } } });
+    assert.equal(
+      (await server.request('POST', 'sys/mounts/kv', { token: rootToken, body: { type: 'kv-v2' } })).status,
+      204,
+    );
+    const write = await server.request('POST', 'kv/data/app', {
+      token: rootToken,
+      body: { data: { password: 's3cr3t' } },
+    });
     assert.equal(write.status, 200);
-    const child = await server.request('POST', 'auth/token/create', { token: rootToken, body: { policies: ['default'] } });
+    const child = await server.request('POST', 'auth/token/create', {
+      token: rootToken,
+      body: { policies: ['default'] },
+    });
     const childToken = (child.body?.['auth'] as Record<string, unknown>)['client_token'] as string;
     const denied = await server.request('PUT', 'sys/seal', { token: childToken });
     assert.equal(denied.status, 403);

@@ -14,7 +14,11 @@ class Capture {
   }
 }
 
-async function run(args: string[], stop?: Promise<string>, onReady?: () => void): Promise<{ code: number; out: string; err: string }> {
+async function run(
+  args: string[],
+  stop?: Promise<string>,
+  onReady?: () => void,
+): Promise<{ code: number; out: string; err: string }> {
   const out = new Capture();
   const err = new Capture();
   const code = await runServerCommand(args, {
@@ -27,11 +31,18 @@ async function run(args: string[], stop?: Promise<string>, onReady?: () => void)
 }
 
 /** Starts a dev server in-process; resolves once it listens, with a function that stops it. */
-async function devServer(port: number, extra: string[] = []): Promise<{ stop: () => Promise<{ code: number; out: string }> }> {
+async function devServer(
+  port: number,
+  extra: string[] = [],
+): Promise<{ stop: () => Promise<{ code: number; out: string }> }> {
   let release: (s: string) => void = () => undefined;
   let ready: () => void = () => undefined;
   const listening = new Promise<void>((r) => (ready = r));
-  const running = run(['-dev', `-dev-listen-address=127.0.0.1:${port}`, '-log-level=error', ...extra], new Promise((r) => (release = r)), ready);
+  const running = run(
+    ['-dev', `-dev-listen-address=127.0.0.1:${port}`, '-log-level=error', ...extra],
+    new Promise((r) => (release = r)),
+    ready,
+  );
   await Promise.race([listening, running.then((r) => assert.fail(`dev server exited early: ${r.err}`))]);
   return {
     stop: async () => {
@@ -64,7 +75,10 @@ void describe('runServerCommand', () => {
 
   void it('prints configuration errors as file:line:column and exits 1', async () => {
     const file = join(dir, 'bad.hcl');
-    await writeFile(file, 'storage "file" {\n  path = "/tmp/x"\n}\nlistener "tcp" {\n  address = 8200 8201\n}\n');
+    await writeFile(
+      file,
+      'storage "file" {\n  path = "/tmp/x"\n}\nlistener "tcp" {\n  address = 8200 8201\n}\n',
+    );
     for (const args of [[`-config=${file}`], ['-config', file], [`--config=${file}`]]) {
       const res = await run(args);
       assert.equal(res.code, 1, args.join(' '));
@@ -88,7 +102,10 @@ void describe('runServerCommand', () => {
     const listening = new Promise<void>((r) => (ready = r));
     const running = run([`-config=${file}`], new Promise((r) => (release = r)), ready);
     await Promise.race([listening, running.then((r) => assert.fail(`raft server exited early: ${r.err}`))]);
-    const status = (await (await fetch(`http://127.0.0.1:${port}/v1/sys/seal-status`)).json()) as Record<string, unknown>;
+    const status = (await (await fetch(`http://127.0.0.1:${port}/v1/sys/seal-status`)).json()) as Record<
+      string,
+      unknown
+    >;
     assert.equal(status['storage_type'], 'raft');
     assert.equal(status['initialized'], false);
     release('SIGTERM');
@@ -100,7 +117,10 @@ void describe('runServerCommand', () => {
   void it('reports unreadable TLS files and busy ports as startup errors (exit 1)', async () => {
     const port = await freePort();
     const tls = join(dir, 'tls.hcl');
-    await writeFile(tls, `storage "inmem" {}\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_cert_file = "${dir}/none.pem"\n  tls_key_file = "${dir}/none.key"\n}\n`);
+    await writeFile(
+      tls,
+      `storage "inmem" {}\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_cert_file = "${dir}/none.pem"\n  tls_key_file = "${dir}/none.key"\n}\n`,
+    );
     const res = await run([`-config=${tls}`]);
     assert.equal(res.code, 1);
     assert.match(res.err, /cannot read TLS certificate or key \(ENOENT\)/);
@@ -115,7 +135,11 @@ void describe('runServerCommand', () => {
   void it('runs a dev server and shuts down cleanly on its signal (exit 0)', async () => {
     const port = await freePort();
     const server = await devServer(port, ['-dev-root-token-id=abc']);
-    const res = await fetch(`http://127.0.0.1:${port}/v1/secret/data/x`, { method: 'POST', headers: { 'X-Vault-Token': 'abc' }, body: '{"data":{"a":1}}' });
+    const res = await fetch(`http://127.0.0.1:${port}/v1/secret/data/x`, {
+      method: 'POST',
+      headers: { 'X-Vault-Token': 'abc' },
+      body: '{"data":{"a":1}}',
+    });
     assert.equal(res.status, 200);
     const done = await server.stop();
     assert.equal(done.code, 0);
@@ -129,7 +153,10 @@ void describe('runServerCommand', () => {
     try {
       let ready = false;
       for (let i = 0; i < 100 && !ready; i++) {
-        ready = await fetch(`http://127.0.0.1:${port}/v1/sys/health`).then(() => true, () => false);
+        ready = await fetch(`http://127.0.0.1:${port}/v1/sys/health`).then(
+          () => true,
+          () => false,
+        );
         if (!ready) await new Promise((r) => setTimeout(r, 100));
       }
       assert.ok(ready);

@@ -6,11 +6,18 @@ import { removeDir, startServer, type HttpResult, type ServerProcess } from './h
 let server: ServerProcess;
 let root = '';
 
-const data = (res: HttpResult): Record<string, unknown> => (res.body?.['data'] ?? {}) as Record<string, unknown>;
+const data = (res: HttpResult): Record<string, unknown> =>
+  (res.body?.['data'] ?? {}) as Record<string, unknown>;
 const errors = (res: HttpResult): string[] => (res.body?.['errors'] ?? []) as string[];
 
-async function tokenWith(policies: string[], extra: Record<string, unknown> = {}): Promise<{ token: string; accessor: string }> {
-  const res = await server.request('POST', 'auth/token/create', { token: root, body: { policies, ...extra } });
+async function tokenWith(
+  policies: string[],
+  extra: Record<string, unknown> = {},
+): Promise<{ token: string; accessor: string }> {
+  const res = await server.request('POST', 'auth/token/create', {
+    token: root,
+    body: { policies, ...extra },
+  });
   assert.equal(res.status, 200, res.text);
   const auth = res.body?.['auth'] as Record<string, unknown>;
   return { token: auth['client_token'] as string, accessor: auth['accessor'] as string };
@@ -38,7 +45,16 @@ void describe('e2e sys/mounts', () => {
     assert.match(String(sys['accessor']), /^system_[0-9a-f]{8}$/);
     assert.match(String(sys['uuid']), /^[0-9a-f-]{36}$/);
     assert.deepEqual(sys['config'], { default_lease_ttl: 0, max_lease_ttl: 0, force_no_cache: false });
-    for (const key of ['description', 'local', 'seal_wrap', 'external_entropy_access', 'options', 'plugin_version', 'running_plugin_version', 'running_sha256']) {
+    for (const key of [
+      'description',
+      'local',
+      'seal_wrap',
+      'external_entropy_access',
+      'options',
+      'plugin_version',
+      'running_plugin_version',
+      'running_sha256',
+    ]) {
       assert.ok(Object.hasOwn(sys, key), key);
     }
     assert.equal((data(res)['cubbyhole/'] as Record<string, unknown>)['local'], true);
@@ -46,11 +62,26 @@ void describe('e2e sys/mounts', () => {
   });
 
   void it('enables kv-v2, kv-v1 and kv with options.version and config, reads one back', async () => {
-    assert.equal((await server.request('POST', 'sys/mounts/v2', { token: root, body: { type: 'kv-v2', description: 'two' } })).status, 204);
-    assert.equal((await server.request('POST', 'sys/mounts/v1', { token: root, body: { type: 'kv-v1' } })).status, 204);
+    assert.equal(
+      (
+        await server.request('POST', 'sys/mounts/v2', {
+          token: root,
+          body: { type: 'kv-v2', description: 'two' },
+        })
+      ).status,
+      204,
+    );
+    assert.equal(
+      (await server.request('POST', 'sys/mounts/v1', { token: root, body: { type: 'kv-v1' } })).status,
+      204,
+    );
     const opts = await server.request('POST', 'sys/mounts/opt/nested', {
       token: root,
-      body: { type: 'kv', options: { version: '2' }, config: { default_lease_ttl: '1h', max_lease_ttl: '2h', listing_visibility: 'unauth' } },
+      body: {
+        type: 'kv',
+        options: { version: '2' },
+        config: { default_lease_ttl: '1h', max_lease_ttl: '2h', listing_visibility: 'unauth' },
+      },
     });
     assert.equal(opts.status, 204, opts.text);
     const mounts = data(await server.request('GET', 'sys/mounts', { token: root }));
@@ -60,15 +91,26 @@ void describe('e2e sys/mounts', () => {
     const nested = mounts['opt/nested/'] as Record<string, unknown>;
     assert.equal(nested['type'], 'kv');
     assert.match(String(nested['accessor']), /^kv_[0-9a-f]{8}$/);
-    assert.deepEqual(nested['config'], { default_lease_ttl: 3600, max_lease_ttl: 7200, force_no_cache: false, listing_visibility: 'unauth' });
+    assert.deepEqual(nested['config'], {
+      default_lease_ttl: 3600,
+      max_lease_ttl: 7200,
+      force_no_cache: false,
+      listing_visibility: 'unauth',
+    });
     const one = await server.request('GET', 'sys/mounts/v2', { token: root });
     assert.equal(one.status, 200);
     assert.equal(data(one)['type'], 'kv');
     assert.equal(one.body?.['type'], 'kv', 'top-level injection for sys/mounts/*');
     // The engines answer on their mounts.
-    assert.equal((await server.request('POST', 'v2/data/x', { token: root, body: { data: { a: 1 } } })).status, 200);
+    assert.equal(
+      (await server.request('POST', 'v2/data/x', { token: root, body: { data: { a: 1 } } })).status,
+      200,
+    );
     assert.equal((await server.request('POST', 'v1/x', { token: root, body: { a: 1 } })).status, 204);
-    assert.equal((await server.request('POST', 'opt/nested/data/x', { token: root, body: { data: { a: 1 } } })).status, 200);
+    assert.equal(
+      (await server.request('POST', 'opt/nested/data/x', { token: root, body: { data: { a: 1 } } })).status,
+      200,
+    );
   });
 
   void it('refuses bad mounts with 400', async () => {
@@ -81,7 +123,11 @@ void describe('e2e sys/mounts', () => {
       ['sys/mounts/sys/x', { type: 'kv' }, /cannot mount/],
       ['sys/mounts/auth/x', { type: 'kv' }, /cannot mount/],
       ['sys/mounts/cubby2', { type: 'cubbyhole' }, /not mountable/],
-      ['sys/mounts/ttl', { type: 'kv', config: { default_lease_ttl: '2h', max_lease_ttl: '1h' } }, /default lease TTL/],
+      [
+        'sys/mounts/ttl',
+        { type: 'kv', config: { default_lease_ttl: '2h', max_lease_ttl: '1h' } },
+        /default lease TTL/,
+      ],
       ['sys/mounts/ttl', { type: 'kv', config: { default_lease_ttl: 'soon' } }, /default_lease_ttl/],
       ['sys/mounts/vis', { type: 'kv', config: { listing_visibility: 'public' } }, /listing_visibility/],
       ['sys/mounts/badver', { type: 'kv', options: { version: '3' } }, /version/],
@@ -99,12 +145,23 @@ void describe('e2e sys/mounts', () => {
     assert.equal(data(before)['default_lease_ttl'], 768 * 3600);
     assert.equal(data(before)['max_lease_ttl'], 768 * 3600);
     assert.equal(data(before)['force_no_cache'], false);
-    assert.equal((await server.request('POST', 'sys/mounts/v1/tune', { token: root, body: { default_lease_ttl: '30m', max_lease_ttl: 7200, description: 'tuned' } })).status, 204);
+    assert.equal(
+      (
+        await server.request('POST', 'sys/mounts/v1/tune', {
+          token: root,
+          body: { default_lease_ttl: '30m', max_lease_ttl: 7200, description: 'tuned' },
+        })
+      ).status,
+      204,
+    );
     const after = data(await server.request('GET', 'sys/mounts/v1/tune', { token: root }));
     assert.equal(after['default_lease_ttl'], 1800);
     assert.equal(after['max_lease_ttl'], 7200);
     assert.equal(after['description'], 'tuned');
-    const bad = await server.request('POST', 'sys/mounts/v1/tune', { token: root, body: { default_lease_ttl: '3h' } });
+    const bad = await server.request('POST', 'sys/mounts/v1/tune', {
+      token: root,
+      body: { default_lease_ttl: '3h' },
+    });
     assert.equal(bad.status, 400);
     const missing = await server.request('GET', 'sys/mounts/nothing/tune', { token: root });
     assert.equal(missing.status, 400);
@@ -112,10 +169,21 @@ void describe('e2e sys/mounts', () => {
     assert.equal(authTune.status, 200);
     assert.equal(data(authTune)['token_type'], 'default-service');
     // KV v1 → v2 upgrade by tuning options; downgrade refused.
-    assert.equal((await server.request('POST', 'sys/mounts/v1/tune', { token: root, body: { options: { version: '2' } } })).status, 204);
+    assert.equal(
+      (
+        await server.request('POST', 'sys/mounts/v1/tune', {
+          token: root,
+          body: { options: { version: '2' } },
+        })
+      ).status,
+      204,
+    );
     const upgraded = data(await server.request('GET', 'sys/internal/ui/mounts/v1', { token: root }));
     assert.deepEqual(upgraded['options'], { version: '2' });
-    const down = await server.request('POST', 'sys/mounts/v1/tune', { token: root, body: { options: { version: '1' } } });
+    const down = await server.request('POST', 'sys/mounts/v1/tune', {
+      token: root,
+      body: { options: { version: '1' } },
+    });
     assert.equal(down.status, 400);
   });
 
@@ -148,14 +216,20 @@ void describe('e2e sys/auth', () => {
   });
 
   void it('refuses unknown and singleton types, and non-sudo callers', async () => {
-    const unknown = await server.request('POST', 'sys/auth/up', { token: root, body: { type: 'userpass-nope' } });
+    const unknown = await server.request('POST', 'sys/auth/up', {
+      token: root,
+      body: { type: 'userpass-nope' },
+    });
     assert.equal(unknown.status, 400);
     const token = await server.request('POST', 'sys/auth/tok2', { token: root, body: { type: 'token' } });
     assert.equal(token.status, 400);
     const disable = await server.request('DELETE', 'sys/auth/token', { token: root });
     assert.equal(disable.status, 400);
     const { token: plain } = await tokenWith(['default']);
-    assert.equal((await server.request('POST', 'sys/auth/x', { token: plain, body: { type: 'token' } })).status, 403);
+    assert.equal(
+      (await server.request('POST', 'sys/auth/x', { token: plain, body: { type: 'token' } })).status,
+      403,
+    );
     assert.equal((await server.request('GET', 'sys/auth/token/tune', { token: root })).status, 200);
     assert.equal((await server.request('DELETE', 'sys/auth/not-there', { token: root })).status, 204);
   });
@@ -165,12 +239,18 @@ void describe('e2e sys/policy and sys/policies/acl', () => {
   const policy = 'path "secret/data/app/*" {\n  capabilities = ["read", "list"]\n}\n';
 
   void it('writes, reads, lists and deletes through both APIs', async () => {
-    assert.equal((await server.request('PUT', 'sys/policy/Legacy%20', { token: root, body: { rules: policy } })).status, 204);
+    assert.equal(
+      (await server.request('PUT', 'sys/policy/Legacy%20', { token: root, body: { rules: policy } })).status,
+      204,
+    );
     const read = await server.request('GET', 'sys/policy/legacy', { token: root });
     assert.equal(read.status, 200);
     assert.deepEqual(data(read), { name: 'legacy', rules: policy });
     assert.equal(read.body?.['rules'], policy, 'top-level injection for sys/policy/*');
-    assert.equal((await server.request('PUT', 'sys/policies/acl/modern', { token: root, body: { policy } })).status, 204);
+    assert.equal(
+      (await server.request('PUT', 'sys/policies/acl/modern', { token: root, body: { policy } })).status,
+      204,
+    );
     const modern = await server.request('GET', 'sys/policies/acl/modern', { token: root });
     assert.deepEqual(data(modern), { name: 'modern', policy });
     assert.equal(modern.body?.['policy'], undefined, 'no top-level injection for sys/policies/acl');
@@ -185,7 +265,11 @@ void describe('e2e sys/policy and sys/policies/acl', () => {
     assert.equal((await server.request('GET', 'sys/policies/acl', { token: root })).status, 405);
     assert.equal((await server.request('DELETE', 'sys/policy/legacy', { token: root })).status, 204);
     assert.equal((await server.request('DELETE', 'sys/policies/acl/modern', { token: root })).status, 204);
-    assert.equal((await server.request('DELETE', 'sys/policies/acl/modern', { token: root })).status, 204, 'idempotent');
+    assert.equal(
+      (await server.request('DELETE', 'sys/policies/acl/modern', { token: root })).status,
+      204,
+      'idempotent',
+    );
     const gone = await server.request('GET', 'sys/policies/acl/modern', { token: root });
     assert.equal(gone.status, 404);
     assert.deepEqual(gone.body, { errors: [] });
@@ -193,24 +277,51 @@ void describe('e2e sys/policy and sys/policies/acl', () => {
 
   void it('accepts a base64-encoded body and JSON policies', async () => {
     const b64 = Buffer.from(policy).toString('base64');
-    assert.equal((await server.request('PUT', 'sys/policies/acl/b64', { token: root, body: { policy: b64 } })).status, 204);
-    assert.equal(data(await server.request('GET', 'sys/policies/acl/b64', { token: root }))['policy'], policy);
+    assert.equal(
+      (await server.request('PUT', 'sys/policies/acl/b64', { token: root, body: { policy: b64 } })).status,
+      204,
+    );
+    assert.equal(
+      data(await server.request('GET', 'sys/policies/acl/b64', { token: root }))['policy'],
+      policy,
+    );
     const json = JSON.stringify({ path: { 'secret/*': { capabilities: ['read'] } } });
-    assert.equal((await server.request('PUT', 'sys/policies/acl/json', { token: root, body: { policy: json } })).status, 204);
+    assert.equal(
+      (await server.request('PUT', 'sys/policies/acl/json', { token: root, body: { policy: json } })).status,
+      204,
+    );
   });
 
   void it('protects root and default, and rejects invalid policies', async () => {
-    assert.equal((await server.request('PUT', 'sys/policies/acl/root', { token: root, body: { policy } })).status, 400);
+    assert.equal(
+      (await server.request('PUT', 'sys/policies/acl/root', { token: root, body: { policy } })).status,
+      400,
+    );
     assert.equal((await server.request('DELETE', 'sys/policies/acl/root', { token: root })).status, 400);
     assert.equal((await server.request('DELETE', 'sys/policy/default', { token: root })).status, 400);
     const rootRead = await server.request('GET', 'sys/policy/root', { token: root });
     assert.deepEqual(data(rootRead), { name: 'root', rules: '' });
     const def = data(await server.request('GET', 'sys/policies/acl/default', { token: root }));
     assert.match(String(def['policy']), /auth\/token\/lookup-self/);
-    assert.equal((await server.request('PUT', 'sys/policies/acl/default', { token: root, body: { policy: String(def['policy']) } })).status, 204, 'default is editable');
-    const invalid = await server.request('PUT', 'sys/policies/acl/bad', { token: root, body: { policy: 'path "x" { capabilities = ["fly"] }' } });
+    assert.equal(
+      (
+        await server.request('PUT', 'sys/policies/acl/default', {
+          token: root,
+          body: { policy: String(def['policy']) },
+        })
+      ).status,
+      204,
+      'default is editable',
+    );
+    const invalid = await server.request('PUT', 'sys/policies/acl/bad', {
+      token: root,
+      body: { policy: 'path "x" { capabilities = ["fly"] }' },
+    });
     assert.equal(invalid.status, 400);
-    const syntax = await server.request('PUT', 'sys/policies/acl/bad', { token: root, body: { policy: 'path "x" {' } });
+    const syntax = await server.request('PUT', 'sys/policies/acl/bad', {
+      token: root,
+      body: { policy: 'path "x" {' },
+    });
     assert.equal(syntax.status, 400);
     const empty = await server.request('PUT', 'sys/policies/acl/bad', { token: root, body: {} });
     assert.equal(empty.status, 400);
@@ -220,28 +331,77 @@ void describe('e2e sys/policy and sys/policies/acl', () => {
 
 void describe('e2e sys/capabilities*', () => {
   void it('reports capabilities for self, a token and an accessor', async () => {
-    await server.request('PUT', 'sys/policies/acl/caps', { token: root, body: { policy: 'path "secret/+/foo" { capabilities = ["read", "update"] }\npath "secret/deny" { capabilities = ["deny"] }' } });
+    await server.request('PUT', 'sys/policies/acl/caps', {
+      token: root,
+      body: {
+        policy:
+          'path "secret/+/foo" { capabilities = ["read", "update"] }\npath "secret/deny" { capabilities = ["deny"] }',
+      },
+    });
     const { token, accessor } = await tokenWith(['caps']);
-    const self = await server.request('POST', 'sys/capabilities-self', { token, body: { paths: ['secret/data/foo', 'secret/deny', 'other'] } });
+    const self = await server.request('POST', 'sys/capabilities-self', {
+      token,
+      body: { paths: ['secret/data/foo', 'secret/deny', 'other'] },
+    });
     assert.equal(self.status, 200);
-    assert.deepEqual(data(self), { 'secret/data/foo': ['read', 'update'], 'secret/deny': ['deny'], other: ['deny'] });
+    assert.deepEqual(data(self), {
+      'secret/data/foo': ['read', 'update'],
+      'secret/deny': ['deny'],
+      other: ['deny'],
+    });
     assert.deepEqual(self.body?.['secret/data/foo'], ['read', 'update'], 'top level');
-    const single = await server.request('POST', 'sys/capabilities-self', { token, body: { path: 'secret/data/foo' } });
+    const single = await server.request('POST', 'sys/capabilities-self', {
+      token,
+      body: { path: 'secret/data/foo' },
+    });
     assert.deepEqual(single.body?.['capabilities'], ['read', 'update']);
-    const byToken = await server.request('POST', 'sys/capabilities', { token: root, body: { token, paths: ['secret/x/foo'] } });
+    const byToken = await server.request('POST', 'sys/capabilities', {
+      token: root,
+      body: { token, paths: ['secret/x/foo'] },
+    });
     assert.deepEqual(data(byToken)['capabilities'], ['read', 'update']);
-    const byAccessor = await server.request('POST', 'sys/capabilities-accessor', { token: root, body: { accessor, paths: 'secret/x/foo' } });
+    const byAccessor = await server.request('POST', 'sys/capabilities-accessor', {
+      token: root,
+      body: { accessor, paths: 'secret/x/foo' },
+    });
     assert.deepEqual(data(byAccessor)['capabilities'], ['read', 'update']);
-    const rootCaps = await server.request('POST', 'sys/capabilities-self', { token: root, body: { paths: ['anything'] } });
+    const rootCaps = await server.request('POST', 'sys/capabilities-self', {
+      token: root,
+      body: { paths: ['anything'] },
+    });
     assert.deepEqual(data(rootCaps)['capabilities'], ['root']);
   });
 
   void it('rejects missing paths, bad tokens and bad accessors', async () => {
-    assert.equal((await server.request('POST', 'sys/capabilities-self', { token: root, body: {} })).status, 400);
-    assert.equal((await server.request('POST', 'sys/capabilities', { token: root, body: { token: 'hvs.nope', paths: ['a'] } })).status, 400);
-    assert.equal((await server.request('POST', 'sys/capabilities-accessor', { token: root, body: { accessor: 'nope', paths: ['a'] } })).status, 400);
+    assert.equal(
+      (await server.request('POST', 'sys/capabilities-self', { token: root, body: {} })).status,
+      400,
+    );
+    assert.equal(
+      (
+        await server.request('POST', 'sys/capabilities', {
+          token: root,
+          body: { token: 'hvs.nope', paths: ['a'] },
+        })
+      ).status,
+      400,
+    );
+    assert.equal(
+      (
+        await server.request('POST', 'sys/capabilities-accessor', {
+          token: root,
+          body: { accessor: 'nope', paths: ['a'] },
+        })
+      ).status,
+      400,
+    );
     const { token } = await tokenWith(['default']);
-    assert.equal((await server.request('POST', 'sys/capabilities', { token, body: { token: root, paths: ['a'] } })).status, 403, 'sys/capabilities needs a policy grant');
+    assert.equal(
+      (await server.request('POST', 'sys/capabilities', { token, body: { token: root, paths: ['a'] } }))
+        .status,
+      403,
+      'sys/capabilities needs a policy grant',
+    );
   });
 });
 
@@ -251,9 +411,15 @@ void describe('e2e sys/tools', () => {
     assert.equal(Buffer.from(String(data(b64)['random_bytes']), 'base64').length, 32);
     const hex = await server.request('POST', 'sys/tools/random/16', { token: root, body: { format: 'hex' } });
     assert.match(String(data(hex)['random_bytes']), /^[0-9a-f]{32}$/);
-    const src = await server.request('POST', 'sys/tools/random/all/8', { token: root, body: { format: 'hex' } });
+    const src = await server.request('POST', 'sys/tools/random/all/8', {
+      token: root,
+      body: { format: 'hex' },
+    });
     assert.match(String(data(src)['random_bytes']), /^[0-9a-f]{16}$/);
-    const srcOnly = await server.request('POST', 'sys/tools/random/platform', { token: root, body: { bytes: 4, format: 'hex' } });
+    const srcOnly = await server.request('POST', 'sys/tools/random/platform', {
+      token: root,
+      body: { bytes: 4, format: 'hex' },
+    });
     assert.match(String(data(srcOnly)['random_bytes']), /^[0-9a-f]{8}$/);
     for (const [path, body] of [
       ['sys/tools/random/0', {}],
@@ -262,23 +428,61 @@ void describe('e2e sys/tools', () => {
       ['sys/tools/random', { format: 'base32' }],
       ['sys/tools/random', { bytes: 'many' }],
     ] as const) {
-      assert.equal((await server.request('POST', path, { token: root, body })).status, 400, `${path} ${JSON.stringify(body)}`);
+      assert.equal(
+        (await server.request('POST', path, { token: root, body })).status,
+        400,
+        `${path} ${JSON.stringify(body)}`,
+      );
     }
   });
 
   void it('hashes with every algorithm form and rejects bad input', async () => {
     const input = Buffer.from('hello').toString('base64');
     const sha256 = createHash('sha256').update('hello').digest('hex');
-    assert.equal(data(await server.request('POST', 'sys/tools/hash', { token: root, body: { input } }))['sum'], sha256);
+    assert.equal(
+      data(await server.request('POST', 'sys/tools/hash', { token: root, body: { input } }))['sum'],
+      sha256,
+    );
     const sha512 = createHash('sha512').update('hello').digest('base64');
-    assert.equal(data(await server.request('POST', 'sys/tools/hash/sha2-512', { token: root, body: { input, format: 'base64' } }))['sum'], sha512);
+    assert.equal(
+      data(
+        await server.request('POST', 'sys/tools/hash/sha2-512', {
+          token: root,
+          body: { input, format: 'base64' },
+        }),
+      )['sum'],
+      sha512,
+    );
     const sha3 = createHash('sha3-256').update('hello').digest('hex');
-    assert.equal(data(await server.request('POST', 'sys/tools/hash', { token: root, body: { input, algorithm: 'sha3-256' } }))['sum'], sha3);
-    assert.equal((await server.request('POST', 'sys/tools/hash/md5', { token: root, body: { input } })).status, 400);
-    assert.equal((await server.request('POST', 'sys/tools/hash', { token: root, body: { input: 'not base64!' } })).status, 400);
-    assert.equal((await server.request('POST', 'sys/tools/hash', { token: root, body: { input, format: 'base32' } })).status, 400);
+    assert.equal(
+      data(
+        await server.request('POST', 'sys/tools/hash', {
+          token: root,
+          body: { input, algorithm: 'sha3-256' },
+        }),
+      )['sum'],
+      sha3,
+    );
+    assert.equal(
+      (await server.request('POST', 'sys/tools/hash/md5', { token: root, body: { input } })).status,
+      400,
+    );
+    assert.equal(
+      (await server.request('POST', 'sys/tools/hash', { token: root, body: { input: 'not base64!' } }))
+        .status,
+      400,
+    );
+    assert.equal(
+      (await server.request('POST', 'sys/tools/hash', { token: root, body: { input, format: 'base32' } }))
+        .status,
+      400,
+    );
     const { token } = await tokenWith(['default']);
-    assert.equal((await server.request('POST', 'sys/tools/hash', { token, body: { input } })).status, 200, 'default policy grants sys/tools/hash');
+    assert.equal(
+      (await server.request('POST', 'sys/tools/hash', { token, body: { input } })).status,
+      200,
+      'default policy grants sys/tools/hash',
+    );
     assert.equal((await server.request('POST', 'sys/tools/random', { token })).status, 403);
   });
 });
@@ -309,14 +513,24 @@ void describe('e2e sys/internal/ui/mounts', () => {
   });
 
   void it('refuses the preflight with 403 without access, without a token, or for no mount', async () => {
-    await server.request('PUT', 'sys/policies/acl/v2reader', { token: root, body: { policy: 'path "v2/data/app/*" { capabilities = ["read"] }' } });
+    await server.request('PUT', 'sys/policies/acl/v2reader', {
+      token: root,
+      body: { policy: 'path "v2/data/app/*" { capabilities = ["read"] }' },
+    });
     const { token } = await tokenWith(['v2reader']);
-    assert.equal((await server.request('GET', 'sys/internal/ui/mounts/v2/app/x', { token })).status, 200, 'access below the mount counts');
+    assert.equal(
+      (await server.request('GET', 'sys/internal/ui/mounts/v2/app/x', { token })).status,
+      200,
+      'access below the mount counts',
+    );
     const denied = await server.request('GET', 'sys/internal/ui/mounts/v1/x', { token });
     assert.equal(denied.status, 403);
     assert.match(errors(denied)[0] ?? '', /preflight capability check returned 403/);
     assert.equal((await server.request('GET', 'sys/internal/ui/mounts/v2/x')).status, 403);
-    assert.equal((await server.request('GET', 'sys/internal/ui/mounts/nomount/x', { token: root })).status, 403);
+    assert.equal(
+      (await server.request('GET', 'sys/internal/ui/mounts/nomount/x', { token: root })).status,
+      403,
+    );
   });
 });
 

@@ -21,7 +21,15 @@ function status(peers: Record<string, PeerSpec>, lastIndex = 100): RaftNodeStatu
       address: `${id}:8201`,
       voter: p.voter ?? true,
       lastContactMs: 'contactMs' in p ? p.contactMs : 100,
-      progress: { match: p.match ?? lastIndex, next: lastIndex + 1, state: 'replicate' as const, recentActive: true, isLearner: p.voter === false, pendingSnapshot: 0, inflight: 0 },
+      progress: {
+        match: p.match ?? lastIndex,
+        next: lastIndex + 1,
+        state: 'replicate' as const,
+        recentActive: true,
+        isLearner: p.voter === false,
+        pendingSnapshot: 0,
+        inflight: 0,
+      },
     })),
   ];
   return {
@@ -37,22 +45,45 @@ function status(peers: Record<string, PeerSpec>, lastIndex = 100): RaftNodeStatu
     lastIndex,
     snapshotIndex: 0,
     snapshotTerm: 0,
-    config: { voters: all.filter((p) => p.voter).map((p) => p.id), learners: all.filter((p) => !p.voter).map((p) => p.id) },
+    config: {
+      voters: all.filter((p) => p.voter).map((p) => p.id),
+      learners: all.filter((p) => !p.voter).map((p) => p.id),
+    },
     peers: all,
     metrics: {} as RaftNodeStatus['metrics'],
   };
 }
 
-const cleanup: AutopilotConfig = { ...DEFAULT_AUTOPILOT_CONFIG, cleanupDeadServers: true, deadServerLastContactThreshold: 60, minQuorum: 3 };
+const cleanup: AutopilotConfig = {
+  ...DEFAULT_AUTOPILOT_CONFIG,
+  cleanupDeadServers: true,
+  deadServerLastContactThreshold: 60,
+  minQuorum: 3,
+};
 
 void describe('Autopilot', () => {
   void it('promotes a learner once it has caught up, not before, and never one that asked to stay a non-voter', () => {
     const ap = new Autopilot();
-    assert.deepEqual(ap.decide(status({ b: {}, c: { voter: false, match: 40 } }), DEFAULT_AUTOPILOT_CONFIG, new Set(), 0).promote, []);
-    assert.deepEqual(ap.decide(status({ b: {}, c: { voter: false, match: 95 } }), DEFAULT_AUTOPILOT_CONFIG, new Set(), 0).promote, ['c']);
-    assert.deepEqual(ap.decide(status({ b: {}, c: { voter: false } }), DEFAULT_AUTOPILOT_CONFIG, new Set(['c']), 0).promote, []);
+    assert.deepEqual(
+      ap.decide(status({ b: {}, c: { voter: false, match: 40 } }), DEFAULT_AUTOPILOT_CONFIG, new Set(), 0)
+        .promote,
+      [],
+    );
+    assert.deepEqual(
+      ap.decide(status({ b: {}, c: { voter: false, match: 95 } }), DEFAULT_AUTOPILOT_CONFIG, new Set(), 0)
+        .promote,
+      ['c'],
+    );
+    assert.deepEqual(
+      ap.decide(status({ b: {}, c: { voter: false } }), DEFAULT_AUTOPILOT_CONFIG, new Set(['c']), 0).promote,
+      [],
+    );
     // Caught up but silent for longer than last_contact_threshold: not healthy, not promoted.
-    assert.deepEqual(ap.decide(status({ c: { voter: false, contactMs: 30_000 } }), DEFAULT_AUTOPILOT_CONFIG, new Set(), 0).promote, []);
+    assert.deepEqual(
+      ap.decide(status({ c: { voter: false, contactMs: 30_000 } }), DEFAULT_AUTOPILOT_CONFIG, new Set(), 0)
+        .promote,
+      [],
+    );
   });
 
   void it('removes no dead server unless cleanup is enabled', () => {
@@ -65,17 +96,32 @@ void describe('Autopilot', () => {
   void it('never prunes below min_quorum or below a healthy quorum', () => {
     const ap = new Autopilot();
     // Three voters, one dead: removing it leaves 2 < min_quorum 3.
-    assert.deepEqual(ap.decide(status({ b: {}, c: { contactMs: 3_600_000 } }), cleanup, new Set(), 0).remove, []);
+    assert.deepEqual(
+      ap.decide(status({ b: {}, c: { contactMs: 3_600_000 } }), cleanup, new Set(), 0).remove,
+      [],
+    );
     // Five voters, three dead: after one removal 4 voters need 3 healthy, only 2 are.
-    const five = status({ b: {}, c: { contactMs: 3_600_000 }, d: { contactMs: 3_600_000 }, e: { contactMs: 3_600_000 } });
+    const five = status({
+      b: {},
+      c: { contactMs: 3_600_000 },
+      d: { contactMs: 3_600_000 },
+      e: { contactMs: 3_600_000 },
+    });
     assert.deepEqual(ap.decide(five, cleanup, new Set(), 0).remove, []);
     // Dead, but not yet past dead_server_last_contact_threshold.
-    assert.deepEqual(ap.decide(status({ b: {}, c: {}, d: {}, e: { contactMs: 30_000 } }), cleanup, new Set(), 0).remove, []);
+    assert.deepEqual(
+      ap.decide(status({ b: {}, c: {}, d: {}, e: { contactMs: 30_000 } }), cleanup, new Set(), 0).remove,
+      [],
+    );
   });
 
   void it('reports state with snake_case keys, Go durations and failure tolerance', () => {
     const ap = new Autopilot();
-    const state = ap.state(status({ b: { contactMs: 250 }, c: { voter: false } }), DEFAULT_AUTOPILOT_CONFIG, Date.parse('2026-01-01T00:00:00Z'));
+    const state = ap.state(
+      status({ b: { contactMs: 250 }, c: { voter: false } }),
+      DEFAULT_AUTOPILOT_CONFIG,
+      Date.parse('2026-01-01T00:00:00Z'),
+    );
     assert.equal(state['healthy'], true);
     assert.equal(state['leader'], 'a');
     assert.deepEqual(state['voters'], ['a', 'b']);

@@ -50,7 +50,10 @@ after(async () => {
 });
 
 /** Opens TLS (h2) to `port` presenting `material` (or no certificate) and reports whether the server ever sent a byte. */
-async function handshake(port: number, material: ClusterTlsMaterial | undefined): Promise<{ accepted: boolean; error: string }> {
+async function handshake(
+  port: number,
+  material: ClusterTlsMaterial | undefined,
+): Promise<{ accepted: boolean; error: string }> {
   return new Promise((resolve) => {
     let received = false;
     let error = '';
@@ -63,7 +66,12 @@ async function handshake(port: number, material: ClusterTlsMaterial | undefined)
     });
     socket.on('secureConnect', () => {
       // HTTP/2 client preface: a server that accepted us answers with its SETTINGS frame.
-      socket.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]));
+      socket.write(
+        Buffer.concat([
+          Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
+          Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]),
+        ]),
+      );
     });
     socket.on('data', () => {
       received = true;
@@ -132,7 +140,11 @@ void describe('cluster TLS', () => {
       const pid = node.server.child.pid;
       assert.ok(pid !== undefined, `${node.id} has no pid`);
       const expected = [node.apiPort, node.clusterPort].sort((a, b) => a - b);
-      assert.deepEqual(await listeningPorts(pid), expected, `${node.id} listens on other ports than its API and cluster ports`);
+      assert.deepEqual(
+        await listeningPorts(pid),
+        expected,
+        `${node.id} listens on other ports than its API and cluster ports`,
+      );
     }
     assert.doesNotMatch(cluster.logs(), /forwarding_addr/);
   });
@@ -140,7 +152,11 @@ void describe('cluster TLS', () => {
   void it('refuses a TLS handshake on the cluster port without a certificate from the cluster CA', async () => {
     for (const material of [impostor, undefined]) {
       const result = await handshake(t1.clusterPort, material);
-      assert.equal(result.accepted, false, `handshake accepted (${material === undefined ? 'no certificate' : 'foreign certificate'})`);
+      assert.equal(
+        result.accepted,
+        false,
+        `handshake accepted (${material === undefined ? 'no certificate' : 'foreign certificate'})`,
+      );
     }
   });
 
@@ -150,7 +166,14 @@ void describe('cluster TLS', () => {
     const client = new ForwardingClient(address, impostor, { connectTimeoutMs: 2_000 });
     try {
       await assert.rejects(
-        client.forward({ method: 'GET', url: '/v1/sys/mounts', headers: { 'x-vault-token': [init.rootToken] }, body: new Uint8Array(0), clientAddress: '127.0.0.1', requestId: 'r1' }),
+        client.forward({
+          method: 'GET',
+          url: '/v1/sys/mounts',
+          headers: { 'x-vault-token': [init.rootToken] },
+          body: new Uint8Array(0),
+          clientAddress: '127.0.0.1',
+          requestId: 'r1',
+        }),
         (err: unknown) => err instanceof CofferError && err.code === ErrorCode.NoActiveNode,
       );
     } finally {
@@ -160,13 +183,34 @@ void describe('cluster TLS', () => {
 
   void it('ignores raft traffic from an impostor: no election, no term change', async () => {
     const before = await lastTerm();
-    const transport = new GrpcTransport({ id: 't2', listen: '127.0.0.1:0', tls: { ca: impostor.caPem, cert: impostor.certPem, key: impostor.keyPem } });
+    const transport = new GrpcTransport({
+      id: 't2',
+      listen: '127.0.0.1:0',
+      tls: { ca: impostor.caPem, cert: impostor.certPem, key: impostor.keyPem },
+    });
     await transport.start();
     try {
       transport.addPeer('t1', `127.0.0.1:${t1.clusterPort}`);
-      const base = { index: 0, logTerm: 0, entries: [], commit: 0, reject: false, rejectHint: 0, hintTerm: 0, context: new Uint8Array(0) };
+      const base = {
+        index: 0,
+        logTerm: 0,
+        entries: [],
+        commit: 0,
+        reject: false,
+        rejectHint: 0,
+        hintTerm: 0,
+        context: new Uint8Array(0),
+      };
       const messages: Message[] = [
-        { ...base, type: MessageType.Vote, from: 't2', to: 't1', term: before + 100, index: 1_000_000, logTerm: before + 99 },
+        {
+          ...base,
+          type: MessageType.Vote,
+          from: 't2',
+          to: 't1',
+          term: before + 100,
+          index: 1_000_000,
+          logTerm: before + 99,
+        },
         { ...base, type: MessageType.App, from: 't2', to: 't1', term: before + 100 },
         { ...base, type: MessageType.TimeoutNow, from: 't2', to: 't1', term: before + 100 },
       ];
@@ -188,7 +232,9 @@ void describe('cluster TLS', () => {
     assert.equal(wrong.status, 400, wrong.text);
     assert.match(String((wrong.body?.['errors'] as string[])[0]), /join challenge/);
     const config = await t1.request('GET', 'sys/storage/raft/configuration', { token: init.rootToken });
-    const ids = (config.body?.['data'] as { config: { servers: { node_id: string }[] } }).config.servers.map((s) => s.node_id);
+    const ids = (config.body?.['data'] as { config: { servers: { node_id: string }[] } }).config.servers.map(
+      (s) => s.node_id,
+    );
     assert.deepEqual(ids.sort(), ['t1', 't2']);
     assert.equal((await t3.request('GET', 'sys/seal-status')).body?.['sealed'], true);
     // The right keys still work afterwards.

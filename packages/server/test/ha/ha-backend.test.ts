@@ -6,10 +6,16 @@ import { after, describe, it } from 'node:test';
 import { runBackendConformance } from '@coffer/barrier/conformance';
 import { MemoryNetwork, Role } from '@coffer/raft';
 import { HaBackend } from '../../src/ha/ha-backend.js';
-import { RaftFsm, RaftStorageError, openRaftStorage, type RaftStorage } from '../../src/raft-storage/index.js';
+import {
+  RaftFsm,
+  RaftStorageError,
+  openRaftStorage,
+  type RaftStorage,
+} from '../../src/raft-storage/index.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-const str = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : Buffer.from(b).toString('utf8'));
+const str = (b: Uint8Array | undefined): string | undefined =>
+  b === undefined ? undefined : Buffer.from(b).toString('utf8');
 const dirs: string[] = [];
 
 after(async () => {
@@ -29,7 +35,8 @@ async function startRaft(dir: string): Promise<RaftStorage> {
     seed: 1,
   });
   storage.raftNode.campaign();
-  for (let i = 0; i < 200 && storage.raftNode.role !== Role.Leader; i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 200 && storage.raftNode.role !== Role.Leader; i++)
+    await new Promise((r) => setTimeout(r, 5));
   assert.equal(storage.raftNode.role, Role.Leader);
   return storage;
 }
@@ -50,9 +57,13 @@ void describe('HaBackend', () => {
     try {
       assert.equal(str(await backend.get('core/seal-config')), '{}');
       assert.deepEqual(await backend.list('core/'), ['seal-config']);
-      await assert.rejects(backend.put('x', text('1')), (e: unknown) => RaftStorageError.is(e, 'unavailable'));
+      await assert.rejects(backend.put('x', text('1')), (e: unknown) =>
+        RaftStorageError.is(e, 'unavailable'),
+      );
       await assert.rejects(backend.delete('x'), (e: unknown) => RaftStorageError.is(e, 'unavailable'));
-      await assert.rejects(backend.transaction([{ kind: 'put', key: 'x', value: text('1') }]), (e: unknown) => RaftStorageError.is(e, 'unavailable'));
+      await assert.rejects(backend.transaction([{ kind: 'put', key: 'x', value: text('1') }]), (e: unknown) =>
+        RaftStorageError.is(e, 'unavailable'),
+      );
     } finally {
       await backend.close();
     }

@@ -8,7 +8,14 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, ServerProcess, freePort, spawnServer, type HttpResult, type RequestOptions } from '../e2e/harness.js';
+import {
+  REPO_ROOT,
+  ServerProcess,
+  freePort,
+  spawnServer,
+  type HttpResult,
+  type RequestOptions,
+} from '../e2e/harness.js';
 
 export const CLI_MAIN = join(REPO_ROOT, 'packages/cli/src/main.ts');
 
@@ -33,7 +40,11 @@ export interface InitResult {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns a value (not undefined) or the deadline passes; the last error is reported. */
-export async function eventually<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
@@ -43,7 +54,10 @@ export async function eventually<T>(what: string, timeoutMs: number, check: () =
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === '' ? '' : ` (${last})`}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last === '' ? '' : ` (${last})`}`,
+      );
     await sleep(50);
   }
 }
@@ -79,7 +93,9 @@ export class HaNodeProcess {
   }
 
   async writeConfig(spec: NodeSpec, options: ClusterOptions): Promise<void> {
-    const retry = (spec.retryJoin ?? []).map((addr) => `  retry_join {\n    leader_api_addr = "${addr}"\n  }\n`).join('');
+    const retry = (spec.retryJoin ?? [])
+      .map((addr) => `  retry_join {\n    leader_api_addr = "${addr}"\n  }\n`)
+      .join('');
     const config = `storage "raft" {
   path    = "${join(this.dir, 'data')}"
   node_id = "${this.id}"
@@ -103,7 +119,12 @@ log_level     = "${options.logLevel ?? process.env['COFFER_TEST_LOG_LEVEL'] ?? '
   /** Starts the process and waits until it answers `sys/seal-status`. */
   async start(): Promise<void> {
     if (this.alive) throw new Error(`node ${this.id} is already running`);
-    const server = new ServerProcess(spawnServer([`-config=${this.configFile}`]), this.apiPort, this.dir, undefined);
+    const server = new ServerProcess(
+      spawnServer([`-config=${this.configFile}`]),
+      this.apiPort,
+      this.dir,
+      undefined,
+    );
     this.#server = server;
     await eventually(`node ${this.id} to answer`, 30_000, async () => {
       if (!server.alive) throw new Error(`node ${this.id} exited:\n${server.logs()}`);
@@ -146,7 +167,8 @@ log_level     = "${options.logLevel ?? process.env['COFFER_TEST_LOG_LEVEL'] ?? '
 
   async leader(): Promise<Record<string, unknown>> {
     const res = await this.request('GET', 'sys/leader');
-    if (res.status !== 200 || res.body === undefined) throw new Error(`sys/leader on ${this.id}: ${res.status} ${res.text}`);
+    if (res.status !== 200 || res.body === undefined)
+      throw new Error(`sys/leader on ${this.id}: ${res.status} ${res.text}`);
     return res.body;
   }
 
@@ -171,7 +193,11 @@ export class HaCluster {
    * Allocates ports and directories for `ids` and writes their configs; `retryJoin` decides, per
    * node, which API addresses its `retry_join` stanzas name (given the allocated nodes).
    */
-  static async create(ids: readonly string[], options: ClusterOptions = {}, retryJoin?: (node: HaNodeProcess, all: readonly HaNodeProcess[]) => readonly string[]): Promise<HaCluster> {
+  static async create(
+    ids: readonly string[],
+    options: ClusterOptions = {},
+    retryJoin?: (node: HaNodeProcess, all: readonly HaNodeProcess[]) => readonly string[],
+  ): Promise<HaCluster> {
     const root = await mkdtemp(join(tmpdir(), 'coffer-ha-'));
     const nodes: HaNodeProcess[] = [];
     for (const id of ids) {
@@ -179,7 +205,8 @@ export class HaCluster {
       await mkdir(dir, { recursive: true });
       nodes.push(new HaNodeProcess(id, await freePort(), await freePort(), dir));
     }
-    for (const node of nodes) await node.writeConfig({ id: node.id, retryJoin: retryJoin?.(node, nodes) ?? [] }, options);
+    for (const node of nodes)
+      await node.writeConfig({ id: node.id, retryJoin: retryJoin?.(node, nodes) ?? [] }, options);
     return new HaCluster(root, nodes, options);
   }
 
@@ -195,8 +222,11 @@ export class HaCluster {
 
   /** `sys/init` on `node` with `shares`/`threshold`, then unseals it. */
   async init(node: HaNodeProcess, shares = 3, threshold = 2): Promise<InitResult> {
-    const res = await node.request('PUT', 'sys/init', { body: { secret_shares: shares, secret_threshold: threshold } });
-    if (res.status !== 200 || res.body === undefined) throw new Error(`init failed: ${res.status} ${res.text}`);
+    const res = await node.request('PUT', 'sys/init', {
+      body: { secret_shares: shares, secret_threshold: threshold },
+    });
+    if (res.status !== 200 || res.body === undefined)
+      throw new Error(`init failed: ${res.status} ${res.text}`);
     const keys = res.body['keys'] as string[];
     const unsealed = await node.unseal(keys.slice(0, threshold));
     if (unsealed.status !== 200) throw new Error(`unseal failed: ${unsealed.status} ${unsealed.text}`);
@@ -220,13 +250,26 @@ export class HaCluster {
   }
 
   /** Waits until `sys/storage/raft/configuration` (read through `via`) lists exactly `voters` as voters. */
-  async awaitVoters(via: HaNodeProcess, token: string, voters: readonly string[], timeoutMs = 30_000): Promise<void> {
+  async awaitVoters(
+    via: HaNodeProcess,
+    token: string,
+    voters: readonly string[],
+    timeoutMs = 30_000,
+  ): Promise<void> {
     const want = [...voters].sort().join(',');
     await eventually(`voters ${want}`, timeoutMs, async () => {
       const res = await via.request('GET', 'sys/storage/raft/configuration', { token });
       if (res.status !== 200) return undefined;
-      const servers = ((res.body?.['data'] as { config: { servers: { node_id: string; voter: boolean }[] } }).config.servers ?? []).filter((s) => s.voter);
-      return servers.map((s) => s.node_id).sort().join(',') === want ? true : undefined;
+      const servers = (
+        (res.body?.['data'] as { config: { servers: { node_id: string; voter: boolean }[] } }).config
+          .servers ?? []
+      ).filter((s) => s.voter);
+      return servers
+        .map((s) => s.node_id)
+        .sort()
+        .join(',') === want
+        ? true
+        : undefined;
     });
   }
 
@@ -247,7 +290,10 @@ export class HaCluster {
 }
 
 /** Runs the `coffer` CLI against `address`; resolves with exit code and output. */
-export async function runCli(args: readonly string[], env: Readonly<Record<string, string>>): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCli(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CLI_MAIN, ...args], {
       cwd: REPO_ROOT,

@@ -36,8 +36,14 @@ void describe('formation through operator raft join', () => {
     assert.equal(leader['leader_cluster_address'], `https://127.0.0.1:${n1.clusterPort}`);
     assert.ok((leader['raft_committed_index'] as number) > 0);
     assert.equal(leader['raft_applied_index'], leader['raft_committed_index']);
-    assert.ok(!Number.isNaN(Date.parse(String(leader['active_time']))) && leader['active_time'] !== '0001-01-01T00:00:00Z');
-    const mount = await n1.request('POST', 'sys/mounts/secret', { token: token(), body: { type: 'kv', options: { version: '2' } } });
+    assert.ok(
+      !Number.isNaN(Date.parse(String(leader['active_time']))) &&
+        leader['active_time'] !== '0001-01-01T00:00:00Z',
+    );
+    const mount = await n1.request('POST', 'sys/mounts/secret', {
+      token: token(),
+      body: { type: 'kv', options: { version: '2' } },
+    });
     assert.equal(mount.status, 204, mount.text);
   });
 
@@ -58,17 +64,27 @@ void describe('formation through operator raft join', () => {
       const second = await node.unseal([init.keys[2] as string]);
       assert.equal(second.status, 200, second.text);
       assert.equal(second.body?.['sealed'], false);
-      assert.equal(second.body?.['cluster_id'], (await n1.request('GET', 'sys/seal-status')).body?.['cluster_id']);
+      assert.equal(
+        second.body?.['cluster_id'],
+        (await n1.request('GET', 'sys/seal-status')).body?.['cluster_id'],
+      );
     }
     await cluster.awaitVoters(n1, token(), ['n1', 'n2', 'n3']);
-    const peers = await runCli(['operator', 'raft', 'list-peers'], { VAULT_ADDR: n2.url, VAULT_TOKEN: token() });
+    const peers = await runCli(['operator', 'raft', 'list-peers'], {
+      VAULT_ADDR: n2.url,
+      VAULT_TOKEN: token(),
+    });
     assert.equal(peers.code, 0, peers.stderr);
-    for (const id of ['n1', 'n2', 'n3']) assert.match(peers.stdout, new RegExp(`${id}\\s+127\\.0\\.0\\.1:\\d+\\s+(leader|follower)\\s+true`));
+    for (const id of ['n1', 'n2', 'n3'])
+      assert.match(peers.stdout, new RegExp(`${id}\\s+127\\.0\\.0\\.1:\\d+\\s+(leader|follower)\\s+true`));
   });
 
   void it('makes a write through any node visible through every node', async () => {
     for (const [i, writer] of [n1, n2, n3].entries()) {
-      const put = await writer.request('POST', `secret/data/from-${writer.id}`, { token: token(), body: { data: { i } } });
+      const put = await writer.request('POST', `secret/data/from-${writer.id}`, {
+        token: token(),
+        body: { data: { i } },
+      });
       assert.equal(put.status, 200, put.text);
     }
     for (const reader of [n1, n2, n3]) {
@@ -93,13 +109,19 @@ void describe('formation through operator raft join', () => {
       const res = await n3.request('GET', 'sys/ha-status', { token: token() });
       const nodes = res.body?.['nodes'] as { api_address: string; active_node: boolean }[] | undefined;
       if (nodes?.length !== 3) return undefined;
-      assert.deepEqual(nodes.filter((n) => n.active_node).map((n) => n.api_address), [n1.url]);
+      assert.deepEqual(
+        nodes.filter((n) => n.active_node).map((n) => n.api_address),
+        [n1.url],
+      );
       return true;
     });
   });
 
   void it('redirects with 307 on X-Vault-No-Request-Forwarding and for snapshots', async () => {
-    const res = await n3.request('GET', 'secret/data/from-n1?version=1', { token: token(), headers: { 'X-Vault-No-Request-Forwarding': 'true' } });
+    const res = await n3.request('GET', 'secret/data/from-n1?version=1', {
+      token: token(),
+      headers: { 'X-Vault-No-Request-Forwarding': 'true' },
+    });
     assert.equal(res.status, 307);
     assert.equal(res.headers.location, `${n1.url}/v1/secret/data/from-n1?version=1`);
     const snap = await n2.request('GET', 'sys/storage/raft/snapshot', { token: token() });
@@ -108,13 +130,22 @@ void describe('formation through operator raft join', () => {
   });
 
   void it('applies the ACL of a limited token through a standby (403 forwarded, not 5xx)', async () => {
-    const policy = await n2.request('PUT', 'sys/policies/acl/reader', { token: token(), body: { policy: 'path "secret/data/from-n1" { capabilities = ["read"] }' } });
+    const policy = await n2.request('PUT', 'sys/policies/acl/reader', {
+      token: token(),
+      body: { policy: 'path "secret/data/from-n1" { capabilities = ["read"] }' },
+    });
     assert.equal(policy.status, 204, policy.text);
-    const created = await n3.request('POST', 'auth/token/create', { token: token(), body: { policies: ['reader'] } });
+    const created = await n3.request('POST', 'auth/token/create', {
+      token: token(),
+      body: { policies: ['reader'] },
+    });
     assert.equal(created.status, 200, created.text);
     const limited = (created.body?.['auth'] as { client_token: string }).client_token;
     assert.equal((await n3.request('GET', 'secret/data/from-n1', { token: limited })).status, 200);
-    const denied = await n3.request('POST', 'secret/data/from-n1', { token: limited, body: { data: { x: 1 } } });
+    const denied = await n3.request('POST', 'secret/data/from-n1', {
+      token: limited,
+      body: { data: { x: 1 } },
+    });
     assert.equal(denied.status, 403, denied.text);
     assert.deepEqual(denied.body?.['errors'], ['permission denied']);
     assert.equal((await n2.request('GET', 'secret/data/from-n2', { token: limited })).status, 403);
@@ -125,7 +156,13 @@ void describe('formation through operator raft join', () => {
     const env = { VAULT_ADDR: n3.url, VAULT_TOKEN: token() };
     const state = await n3.request('GET', 'sys/storage/raft/autopilot/state', { token: token() });
     assert.equal(state.status, 200, state.text);
-    const data = state.body?.['data'] as { healthy: boolean; failure_tolerance: number; leader: string; voters: string[]; servers: Record<string, { last_contact: string; status: string }> };
+    const data = state.body?.['data'] as {
+      healthy: boolean;
+      failure_tolerance: number;
+      leader: string;
+      voters: string[];
+      servers: Record<string, { last_contact: string; status: string }>;
+    };
     assert.equal(data.leader, 'n1');
     assert.deepEqual([...data.voters].sort(), ['n1', 'n2', 'n3']);
     assert.equal(data.failure_tolerance, 1);
@@ -144,14 +181,34 @@ void describe('formation through operator raft join', () => {
       server_stabilization_time: '10s',
       disable_upgrade_migration: false,
     });
-    const set = await runCli(['operator', 'raft', 'autopilot', 'set-config', '-cleanup-dead-servers=true', '-min-quorum=3', '-dead-server-last-contact-threshold=1h'], env);
+    const set = await runCli(
+      [
+        'operator',
+        'raft',
+        'autopilot',
+        'set-config',
+        '-cleanup-dead-servers=true',
+        '-min-quorum=3',
+        '-dead-server-last-contact-threshold=1h',
+      ],
+      env,
+    );
     assert.equal(set.code, 0, `${set.stdout}${set.stderr}`);
     const after = await n1.request('GET', 'sys/storage/raft/autopilot/configuration', { token: token() });
     assert.equal((after.body?.['data'] as Record<string, unknown>)['cleanup_dead_servers'], true);
-    assert.equal((after.body?.['data'] as Record<string, unknown>)['dead_server_last_contact_threshold'], '1h0m0s');
-    const refused = await n1.request('POST', 'sys/storage/raft/autopilot/configuration', { token: token(), body: { min_quorum: 1 } });
+    assert.equal(
+      (after.body?.['data'] as Record<string, unknown>)['dead_server_last_contact_threshold'],
+      '1h0m0s',
+    );
+    const refused = await n1.request('POST', 'sys/storage/raft/autopilot/configuration', {
+      token: token(),
+      body: { min_quorum: 1 },
+    });
     assert.equal(refused.status, 400, 'cleanup never runs with min_quorum below 3');
-    const reset = await n1.request('POST', 'sys/storage/raft/autopilot/configuration', { token: token(), body: { cleanup_dead_servers: false } });
+    const reset = await n1.request('POST', 'sys/storage/raft/autopilot/configuration', {
+      token: token(),
+      body: { cleanup_dead_servers: false },
+    });
     assert.equal(reset.status, 204, reset.text);
   });
 
@@ -160,7 +217,10 @@ void describe('formation through operator raft join', () => {
     assert.equal(res.code, 0, `${res.stdout}${res.stderr}`);
     const next = await cluster.active();
     assert.notEqual(next, n1);
-    const put = await n1.request('POST', 'secret/data/after-step-down', { token: token(), body: { data: { ok: true } } });
+    const put = await n1.request('POST', 'secret/data/after-step-down', {
+      token: token(),
+      body: { data: { ok: true } },
+    });
     assert.equal(put.status, 200, put.text);
     assert.equal((await next.request('GET', 'secret/data/after-step-down', { token: token() })).status, 200);
   });
@@ -180,7 +240,9 @@ void describe('formation through operator raft join', () => {
     const unsealed = await standby.unseal(init.keys.slice(0, 2));
     assert.equal(unsealed.body?.['sealed'], false);
     await eventually('the unsealed standby to forward again', 15_000, async () =>
-      (await standby.request('GET', 'secret/data/from-n1', { token: token() })).status === 200 ? true : undefined,
+      (await standby.request('GET', 'secret/data/from-n1', { token: token() })).status === 200
+        ? true
+        : undefined,
     );
   });
 
@@ -190,16 +252,23 @@ void describe('formation through operator raft join', () => {
     await victim.kill();
     await victim.wipe();
     await victim.start();
-    const refused = await victim.request('POST', 'sys/storage/raft/join', { body: { leader_api_addr: active.url } });
+    const refused = await victim.request('POST', 'sys/storage/raft/join', {
+      body: { leader_api_addr: active.url },
+    });
     assert.equal(refused.status, 400, refused.text);
     assert.match(String((refused.body?.['errors'] as string[])[0]), /already a member/);
 
-    const removed = await runCli(['operator', 'raft', 'remove-peer', victim.id], { VAULT_ADDR: active.url, VAULT_TOKEN: token() });
+    const removed = await runCli(['operator', 'raft', 'remove-peer', victim.id], {
+      VAULT_ADDR: active.url,
+      VAULT_TOKEN: token(),
+    });
     assert.equal(removed.code, 0, `${removed.stdout}${removed.stderr}`);
     const remaining = [n1, n2, n3].filter((n) => n !== victim).map((n) => n.id);
     await cluster.awaitVoters(active, token(), remaining);
 
-    const joined = await victim.request('POST', 'sys/storage/raft/join', { body: { leader_api_addr: active.url } });
+    const joined = await victim.request('POST', 'sys/storage/raft/join', {
+      body: { leader_api_addr: active.url },
+    });
     assert.equal(joined.status, 200, joined.text);
     const unsealed = await victim.unseal(init.keys.slice(1, 3));
     assert.equal(unsealed.body?.['sealed'], false, unsealed.text);

@@ -26,7 +26,10 @@ const token = (): string => init.rootToken;
 
 async function write(node: HaNodeProcess, key: string, value: number): Promise<number> {
   try {
-    const res = await node.request('POST', `secret/data/${key}`, { token: token(), body: { data: { value } } });
+    const res = await node.request('POST', `secret/data/${key}`, {
+      token: token(),
+      body: { data: { value } },
+    });
     return res.status;
   } catch {
     return 0;
@@ -46,7 +49,15 @@ void describe('formation through retry_join, and failover', () => {
       assert.equal(res.body?.['sealed'], false, res.text);
     }
     await cluster.awaitVoters(a1, token(), ['a1', 'a2', 'a3']);
-    assert.equal((await a1.request('POST', 'sys/mounts/secret', { token: token(), body: { type: 'kv', options: { version: '2' } } })).status, 204);
+    assert.equal(
+      (
+        await a1.request('POST', 'sys/mounts/secret', {
+          token: token(),
+          body: { type: 'kv', options: { version: '2' } },
+        })
+      ).status,
+      204,
+    );
   });
 
   void it('fails over within 10 s of a SIGKILL of the active node without losing an acknowledged write', async () => {
@@ -57,7 +68,8 @@ void describe('formation through retry_join, and failover', () => {
     // Steady writes through a standby (forwarded) before the kill, half of them after a key
     // rotation: the next active node must have picked up the new keyring term.
     for (; seq < 20; seq++) {
-      if (seq === 10) assert.equal((await writer.request('PUT', 'sys/rotate', { token: token() })).status, 204);
+      if (seq === 10)
+        assert.equal((await writer.request('PUT', 'sys/rotate', { token: token() })).status, 204);
       const status = await write(writer, `k${seq}`, seq);
       assert.equal(status, 200);
       acked.set(`k${seq}`, seq);
@@ -81,10 +93,16 @@ void describe('formation through retry_join, and failover', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
     }
-    assert.ok(recoveredAt !== undefined, `no successful write after the kill (statuses ${[...statuses].join(',')})\n${cluster.logs()}`);
+    assert.ok(
+      recoveredAt !== undefined,
+      `no successful write after the kill (statuses ${[...statuses].join(',')})\n${cluster.logs()}`,
+    );
     const failoverMs = recoveredAt - killedAt;
     assert.ok(failoverMs < 10_000, `failover took ${failoverMs} ms`);
-    const next = await cluster.active(10_000, cluster.nodes.filter((n) => n !== active));
+    const next = await cluster.active(
+      10_000,
+      cluster.nodes.filter((n) => n !== active),
+    );
     assert.notEqual(next, active);
     for (const [key, value] of acked) {
       const got = await writer.request('GET', `secret/data/${key}`, { token: token() });
@@ -101,7 +119,10 @@ void describe('formation through retry_join, and failover', () => {
     assert.equal(status?.['sealed'], true);
     assert.equal((await down.unseal(init.keys)).body?.['sealed'], false);
     const active = await cluster.active();
-    const put = await down.request('POST', 'secret/data/after-restart', { token: token(), body: { data: { value: -1 } } });
+    const put = await down.request('POST', 'secret/data/after-restart', {
+      token: token(),
+      body: { data: { value: -1 } },
+    });
     assert.equal(put.status, 200, put.text);
     const commit = (await active.leader())['raft_committed_index'] as number;
     await eventually(`${down.id} to catch up to index ${commit}`, 15_000, async () =>
@@ -115,9 +136,15 @@ void describe('formation through retry_join, and failover', () => {
       await new Promise((r) => setTimeout(r, 500));
       return undefined;
     });
-    const local = await down.request('GET', 'secret/data/k0', { token: token(), headers: { 'X-Vault-No-Request-Forwarding': 'true' } });
+    const local = await down.request('GET', 'secret/data/k0', {
+      token: token(),
+      headers: { 'X-Vault-No-Request-Forwarding': 'true' },
+    });
     assert.equal(local.status, 200, local.text);
-    const latest = await down.request('GET', 'secret/data/after-restart', { token: token(), headers: { 'X-Vault-No-Request-Forwarding': 'true' } });
+    const latest = await down.request('GET', 'secret/data/after-restart', {
+      token: token(),
+      headers: { 'X-Vault-No-Request-Forwarding': 'true' },
+    });
     assert.equal((latest.body?.['data'] as { data: { value: number } }).data.value, -1);
   });
 

@@ -73,8 +73,21 @@ void describe('HTTP app: envelope and status codes', () => {
     assert.equal(res.headers.get('cache-control'), 'no-store');
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
     const body = (await res.json()) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(body).sort(), ['auth', 'data', 'lease_duration', 'lease_id', 'mount_type', 'renewable', 'request_id', 'warnings', 'wrap_info']);
-    assert.match(String(body['request_id']), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.deepEqual(Object.keys(body).sort(), [
+      'auth',
+      'data',
+      'lease_duration',
+      'lease_id',
+      'mount_type',
+      'renewable',
+      'request_id',
+      'warnings',
+      'wrap_info',
+    ]);
+    assert.match(
+      String(body['request_id']),
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
     assert.equal(body['lease_id'], '');
     assert.equal(body['renewable'], false);
     assert.equal(body['lease_duration'], 0);
@@ -95,18 +108,36 @@ void describe('HTTP app: envelope and status codes', () => {
 
   void it('answers 200 with data null when only warnings are present', async () => {
     core.answer = async () => ({ response: { warnings: ['careful'] }, mountType: 'kv' });
-    const body = (await (await fetch(`${base}/v1/secret/foo`, { method: 'PUT', body: '{}' })).json()) as Record<string, unknown>;
+    const body = (await (
+      await fetch(`${base}/v1/secret/foo`, { method: 'PUT', body: '{}' })
+    ).json()) as Record<string, unknown>;
     assert.equal(body['data'], null);
     assert.deepEqual(body['warnings'], ['careful']);
   });
 
   void it('fills lease fields from a secret lease and passes auth through', async () => {
     const auth = {
-      client_token: 't', accessor: 'a', policies: ['default'], token_policies: ['default'], metadata: null,
-      lease_duration: 60, renewable: true, entity_id: '', token_type: 'service' as const, orphan: false, mfa_requirement: null, num_uses: 0,
+      client_token: 't',
+      accessor: 'a',
+      policies: ['default'],
+      token_policies: ['default'],
+      metadata: null,
+      lease_duration: 60,
+      renewable: true,
+      entity_id: '',
+      token_type: 'service' as const,
+      orphan: false,
+      mfa_requirement: null,
+      num_uses: 0,
     };
-    core.answer = async () => ({ response: { data: { x: 1 }, secret: { leaseId: 'l/1', leaseDuration: 30, renewable: true }, auth }, mountType: 'token' });
-    const body = (await (await fetch(`${base}/v1/auth/token/create`, { method: 'POST' })).json()) as Record<string, unknown>;
+    core.answer = async () => ({
+      response: { data: { x: 1 }, secret: { leaseId: 'l/1', leaseDuration: 30, renewable: true }, auth },
+      mountType: 'token',
+    });
+    const body = (await (await fetch(`${base}/v1/auth/token/create`, { method: 'POST' })).json()) as Record<
+      string,
+      unknown
+    >;
     assert.equal(body['lease_id'], 'l/1');
     assert.equal(body['lease_duration'], 30);
     assert.equal(body['renewable'], true);
@@ -114,7 +145,10 @@ void describe('HTTP app: envelope and status codes', () => {
   });
 
   void it('writes raw responses as given (bare JSON sys endpoints)', async () => {
-    core.answer = async () => ({ response: { raw: { status: 429, contentType: 'application/json', body: '{"standby":true}' } }, mountType: 'system' });
+    core.answer = async () => ({
+      response: { raw: { status: 429, contentType: 'application/json', body: '{"standby":true}' } },
+      mountType: 'system',
+    });
     const res = await fetch(`${base}/v1/sys/health`);
     assert.equal(res.status, 429);
     assert.deepEqual(await res.json(), { standby: true });
@@ -126,9 +160,15 @@ void describe('HTTP app: envelope and status codes', () => {
     const policy = (await (await fetch(`${base}/v1/sys/policy`)).json()) as Record<string, unknown>;
     assert.deepEqual(policy['policies'], ['a']);
     assert.deepEqual((policy['data'] as Record<string, unknown>)['policies'], ['a']);
-    const mounts = (await (await fetch(`${base}/v1/sys/mounts/secret/tune`)).json()) as Record<string, unknown>;
+    const mounts = (await (await fetch(`${base}/v1/sys/mounts/secret/tune`)).json()) as Record<
+      string,
+      unknown
+    >;
     assert.deepEqual(mounts['keys'], ['a']);
-    const other = (await (await fetch(`${base}/v1/sys/policies/acl?list=true`)).json()) as Record<string, unknown>;
+    const other = (await (await fetch(`${base}/v1/sys/policies/acl?list=true`)).json()) as Record<
+      string,
+      unknown
+    >;
     assert.equal(other['keys'], undefined);
     const kv = (await (await fetch(`${base}/v1/secret/policy`)).json()) as Record<string, unknown>;
     assert.equal(kv['policies'], undefined);
@@ -150,7 +190,9 @@ void describe('HTTP app: errors', () => {
     core.answer = async () => {
       throw new CofferError(ErrorCode.PermissionDenied, 'permission denied\ninvalid token');
     };
-    assert.deepEqual(await (await fetch(`${base}/v1/secret/foo`)).json(), { errors: ['permission denied', 'invalid token'] });
+    assert.deepEqual(await (await fetch(`${base}/v1/secret/foo`)).json(), {
+      errors: ['permission denied', 'invalid token'],
+    });
   });
 
   void it('renders an empty not-found as {"errors":[]} and keeps error data', async () => {
@@ -204,7 +246,10 @@ void describe('HTTP app: errors', () => {
   });
 
   void it('answers 413 for a body over max_request_size', async () => {
-    const res = await fetch(`${base}/v1/secret/foo`, { method: 'POST', body: JSON.stringify({ a: 'x'.repeat(2000) }) });
+    const res = await fetch(`${base}/v1/secret/foo`, {
+      method: 'POST',
+      body: JSON.stringify({ a: 'x'.repeat(2000) }),
+    });
     assert.equal(res.status, 413);
     assert.deepEqual(await res.json(), { errors: ['http: request body too large'] });
     assert.equal(res.headers.get('cache-control'), 'no-store');
@@ -212,7 +257,9 @@ void describe('HTTP app: errors', () => {
 
   void it('answers 413 for a chunked body over the limit', async () => {
     const body = 'x'.repeat(3000);
-    const out = await raw(`POST /v1/secret/foo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+    const out = await raw(
+      `POST /v1/secret/foo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+    );
     assert.match(out, /^HTTP\/1\.1 413 /);
   });
 
@@ -229,7 +276,7 @@ void describe('HTTP app: errors', () => {
     assert.equal(core.requests.length, 0);
   });
 
-  void it('redirects unclean paths like Go\'s ServeMux', async () => {
+  void it("redirects unclean paths like Go's ServeMux", async () => {
     const res = await fetch(`${base}/v1/secret//a/../b?x=1`, { redirect: 'manual' });
     assert.equal(res.status, 301);
     assert.equal(res.headers.get('location'), '/v1/secret/b?x=1');
@@ -278,22 +325,40 @@ void describe('HTTP app: request mapping', () => {
     await fetch(`${base}/v1/secret/foo`, { method: 'POST', body: '{"a":1}' });
     assert.equal(core.last.operation, 'update');
     assert.deepEqual(core.last.data, { a: 1 });
-    await raw('PUT /v1/secret/foo HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\nConnection: close\r\n\r\n{"b":2}');
+    await raw(
+      'PUT /v1/secret/foo HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\nConnection: close\r\n\r\n{"b":2}',
+    );
     assert.deepEqual(core.last.data, { b: 2 });
   });
 
   void it('accepts form bodies, but JSON sent with a form content type stays JSON', async () => {
-    await fetch(`${base}/v1/secret/foo`, { method: 'POST', body: 'a=1&b=x&b=y', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    await fetch(`${base}/v1/secret/foo`, {
+      method: 'POST',
+      body: 'a=1&b=x&b=y',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.deepEqual(core.last.data, { a: '1', b: 'x,y' });
-    await fetch(`${base}/v1/secret/foo`, { method: 'POST', body: ' {"a":1}', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    await fetch(`${base}/v1/secret/foo`, {
+      method: 'POST',
+      body: ' {"a":1}',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.deepEqual(core.last.data, { a: 1 });
   });
 
   void it('requires the merge-patch content type for PATCH (415 otherwise)', async () => {
-    const bad = await fetch(`${base}/v1/secret/data/foo`, { method: 'PATCH', body: '{}', headers: { 'content-type': 'application/json' } });
+    const bad = await fetch(`${base}/v1/secret/data/foo`, {
+      method: 'PATCH',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(bad.status, 415);
     assert.equal(core.requests.length, 0);
-    const ok = await fetch(`${base}/v1/secret/data/foo`, { method: 'PATCH', body: '{"data":{"a":1}}', headers: { 'content-type': 'application/merge-patch+json' } });
+    const ok = await fetch(`${base}/v1/secret/data/foo`, {
+      method: 'PATCH',
+      body: '{"data":{"a":1}}',
+      headers: { 'content-type': 'application/merge-patch+json' },
+    });
     assert.equal(ok.status, 204);
     assert.equal(core.last.operation, 'patch');
     assert.deepEqual(core.last.data, { data: { a: 1 } });
@@ -306,7 +371,10 @@ void describe('HTTP app: request mapping', () => {
   });
 
   void it('serves HEAD on sys/health with the status and no body', async () => {
-    core.answer = async () => ({ response: { raw: { status: 503, contentType: 'application/json', body: '{"sealed":true}' } }, mountType: 'system' });
+    core.answer = async () => ({
+      response: { raw: { status: 503, contentType: 'application/json', body: '{"sealed":true}' } },
+      mountType: 'system',
+    });
     const res = await fetch(`${base}/v1/sys/health?sealedcode=299`, { method: 'HEAD' });
     assert.equal(res.status, 503);
     assert.equal(await res.text(), '');
@@ -321,7 +389,9 @@ void describe('HTTP app: request mapping', () => {
     await fetch(`${base}/v1/secret/foo`, { headers: { authorization: 'Bearer tok-2' } });
     assert.equal(core.last.token, 'tok-2');
     assert.equal(core.last.headers['authorization'], undefined);
-    await fetch(`${base}/v1/secret/foo`, { headers: { authorization: 'Bearer tok-2', 'x-vault-token': 'tok-3' } });
+    await fetch(`${base}/v1/secret/foo`, {
+      headers: { authorization: 'Bearer tok-2', 'x-vault-token': 'tok-3' },
+    });
     assert.equal(core.last.token, 'tok-3');
     await fetch(`${base}/v1/secret/foo`, { headers: { authorization: 'Basic abc' } });
     assert.equal(core.last.token, undefined);
@@ -340,11 +410,18 @@ void describe('HTTP app: request mapping', () => {
 
   void it('access-logs requests without tokens, query strings or bodies', async () => {
     logLines.length = 0;
-    await fetch(`${base}/v1/secret/foo?token=query-secret`, { headers: { 'x-vault-token': 'header-secret' } });
-    await fetch(`${base}/v1/secret/foo`, { method: 'POST', body: '{"pw":"body-secret"}', headers: { authorization: 'Bearer bearer-secret' } });
+    await fetch(`${base}/v1/secret/foo?token=query-secret`, {
+      headers: { 'x-vault-token': 'header-secret' },
+    });
+    await fetch(`${base}/v1/secret/foo`, {
+      method: 'POST',
+      body: '{"pw":"body-secret"}',
+      headers: { authorization: 'Bearer bearer-secret' },
+    });
     await new Promise((r) => setImmediate(r));
     const log = logLines.join('');
     assert.match(log, /"path":"\/v1\/secret\/foo"/);
-    for (const secret of ['query-secret', 'header-secret', 'body-secret', 'bearer-secret']) assert.ok(!log.includes(secret), secret);
+    for (const secret of ['query-secret', 'header-secret', 'body-secret', 'bearer-secret'])
+      assert.ok(!log.includes(secret), secret);
   });
 });

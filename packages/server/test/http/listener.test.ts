@@ -20,7 +20,11 @@ function echo(req: IncomingMessage, res: ServerResponse): void {
 }
 
 function responsesOf(raw: string): string[] {
-  return [...raw.matchAll(/HTTP\/1\.1 (\d{3})[^\r]*\r\n(?:[^\r]+\r\n)*?Content-Length: (\d+)\r\n(?:[^\r]+\r\n)*\r\n/g)].map((m) => {
+  return [
+    ...raw.matchAll(
+      /HTTP\/1\.1 (\d{3})[^\r]*\r\n(?:[^\r]+\r\n)*?Content-Length: (\d+)\r\n(?:[^\r]+\r\n)*\r\n/g,
+    ),
+  ].map((m) => {
     const start = (m.index ?? 0) + m[0].length;
     return `${m[1]} ${raw.slice(start, start + Number(m[2]))}`;
   });
@@ -87,10 +91,14 @@ void describe('Listener (plain TCP) with the LIST shim', () => {
   });
 
   void it('frames requests split into tiny writes', async () => {
-    const payload = 'LIST /v1/kv/ HTTP/1.1\r\nHost: a\r\n\r\nPOST /v1/kv/a HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}';
+    const payload =
+      'LIST /v1/kv/ HTTP/1.1\r\nHost: a\r\n\r\nPOST /v1/kv/a HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}';
     const pieces = payload.match(/.{1,3}/gs) ?? [];
     const responses = responsesOf(await rawExchange(port, pieces));
-    assert.deepEqual(responses, ['200 GET /v1/kv/ marker=1 body= tls=false', '200 POST /v1/kv/a marker=- body={} tls=false']);
+    assert.deepEqual(responses, [
+      '200 GET /v1/kv/ marker=1 body= tls=false',
+      '200 POST /v1/kv/a marker=- body={} tls=false',
+    ]);
   });
 
   void it('serves LIST from Node clients over keep-alive', async () => {
@@ -120,7 +128,10 @@ void describe('Listener (plain TCP) with the LIST shim', () => {
   });
 
   void it('answers 400 for a malformed request (ambiguous framing)', async () => {
-    const out = await rawExchange(port, 'POST /v1/x HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
+    const out = await rawExchange(
+      port,
+      'POST /v1/x HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    );
     assert.match(out, /^HTTP\/1\.1 400 /);
   });
 });
@@ -139,11 +150,14 @@ void describe('Listener (TLS) with the LIST shim', () => {
 
   void it('rewrites LIST on the decrypted stream and reports the connection as encrypted', async () => {
     const text = await new Promise<string>((resolve, reject) => {
-      const req = httpsRequest({ host: '127.0.0.1', port, method: 'LIST', path: '/v1/kv/', ca: cert.certPem }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve(body));
-      });
+      const req = httpsRequest(
+        { host: '127.0.0.1', port, method: 'LIST', path: '/v1/kv/', ca: cert.certPem },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve(body));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -152,9 +166,14 @@ void describe('Listener (TLS) with the LIST shim', () => {
 
   void it('answers pipelined requests over TLS', async () => {
     const out = await new Promise<string>((resolve, reject) => {
-      const socket = tlsConnect({ host: '127.0.0.1', port, ca: cert.certPem, servername: 'localhost' }, () => {
-        socket.write('LIST /v1/a/ HTTP/1.1\r\nHost: a\r\n\r\nPOST /v1/b HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nokGET /v1/c HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
-      });
+      const socket = tlsConnect(
+        { host: '127.0.0.1', port, ca: cert.certPem, servername: 'localhost' },
+        () => {
+          socket.write(
+            'LIST /v1/a/ HTTP/1.1\r\nHost: a\r\n\r\nPOST /v1/b HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nokGET /v1/c HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+          );
+        },
+      );
       let data = '';
       socket.on('data', (d: Buffer) => (data += d.toString('latin1')));
       socket.on('error', reject);

@@ -41,8 +41,13 @@ const EXPECTED =
 
 void describe('RequestFramer', () => {
   void it('rewrites LIST to GET plus the marker and leaves other requests byte-exact', () => {
-    const { out, framer } = frameWhole('GET /v1/a HTTP/1.1\r\nHost: a\r\n\r\nLIST /v1/b HTTP/1.1\r\nHost: a\r\n\r\n');
-    assert.equal(out, 'GET /v1/a HTTP/1.1\r\nHost: a\r\n\r\nGET /v1/b HTTP/1.1\r\nx-coffer-list-verb: 1\r\nHost: a\r\n\r\n');
+    const { out, framer } = frameWhole(
+      'GET /v1/a HTTP/1.1\r\nHost: a\r\n\r\nLIST /v1/b HTTP/1.1\r\nHost: a\r\n\r\n',
+    );
+    assert.equal(
+      out,
+      'GET /v1/a HTTP/1.1\r\nHost: a\r\n\r\nGET /v1/b HTTP/1.1\r\nx-coffer-list-verb: 1\r\nHost: a\r\n\r\n',
+    );
     assert.equal(framer.requests, 2);
     assert.equal(framer.rewrites, 1);
   });
@@ -68,7 +73,11 @@ void describe('RequestFramer', () => {
       'PUT /v1/kv/x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET /v1/kv/ HTTP/1.1\r\nx-coffer-list-verb: 1\r\n\r\n';
     for (let i = 0; i <= input.length; i += 1) {
       for (let j = i; j <= input.length; j += 7) {
-        assert.equal(framePieces([input.slice(0, i), input.slice(i, j), input.slice(j)]), expected, `split ${i}/${j}`);
+        assert.equal(
+          framePieces([input.slice(0, i), input.slice(i, j), input.slice(j)]),
+          expected,
+          `split ${i}/${j}`,
+        );
       }
     }
   });
@@ -89,7 +98,10 @@ void describe('RequestFramer', () => {
   });
 
   void it('accepts a lower-case list method (hashi-vault-js passes "list")', () => {
-    assert.equal(frameWhole('list /v1/a HTTP/1.1\r\n\r\n').out, 'GET /v1/a HTTP/1.1\r\nx-coffer-list-verb: 1\r\n\r\n');
+    assert.equal(
+      frameWhole('list /v1/a HTTP/1.1\r\n\r\n').out,
+      'GET /v1/a HTTP/1.1\r\nx-coffer-list-verb: 1\r\n\r\n',
+    );
   });
 
   void it('strips a client-sent marker header in any case from non-LIST requests', () => {
@@ -98,7 +110,11 @@ void describe('RequestFramer', () => {
   });
 
   void it('keeps non-ASCII header bytes byte-exact when it rewrites', () => {
-    const input = Buffer.concat([enc('LIST /v1/a HTTP/1.1\r\nX-Name: '), Buffer.from([0xc3, 0xa9, 0xff]), enc('\r\n\r\n')]);
+    const input = Buffer.concat([
+      enc('LIST /v1/a HTTP/1.1\r\nX-Name: '),
+      Buffer.from([0xc3, 0xa9, 0xff]),
+      enc('\r\n\r\n'),
+    ]);
     const framer = new RequestFramer();
     const out = Buffer.concat(framer.push(input));
     const expected = Buffer.concat([
@@ -143,7 +159,8 @@ void describe('RequestFramer', () => {
   });
 
   void it('treats chunked as the final coding after other codings', () => {
-    const input = 'POST /a HTTP/1.1\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n1\r\nx\r\n0\r\n\r\nLIST /b HTTP/1.1\r\n\r\n';
+    const input =
+      'POST /a HTTP/1.1\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n1\r\nx\r\n0\r\n\r\nLIST /b HTTP/1.1\r\n\r\n';
     const { out, framer } = frameWhole(input);
     assert.equal(framer.passthrough, false);
     assert.ok(out.endsWith('GET /b HTTP/1.1\r\nx-coffer-list-verb: 1\r\n\r\n'));

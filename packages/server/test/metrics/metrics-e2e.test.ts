@@ -10,7 +10,8 @@ let configuredRoot = '';
 
 const samples = (text: string, name: string): PromSample[] => {
   const out: PromSample[] = [];
-  for (const f of parsePrometheusText(text).values()) for (const s of f.samples) if (s.name === name) out.push(s);
+  for (const f of parsePrometheusText(text).values())
+    for (const s of f.samples) if (s.name === name) out.push(s);
   return out;
 };
 
@@ -40,31 +41,50 @@ after(async () => {
 void describe('e2e sys/metrics (dev server)', () => {
   void it('serves parseable Prometheus text with request counts by KV mount and the seal gauge', async () => {
     for (const key of ['a', 'b', 'c']) {
-      const res = await dev.request('POST', `secret/data/${key}`, { token: ROOT, body: { data: { v: key } } });
+      const res = await dev.request('POST', `secret/data/${key}`, {
+        token: ROOT,
+        body: { data: { v: key } },
+      });
       assert.equal(res.status, 200, res.text);
     }
     assert.equal((await dev.request('GET', 'secret/data/a', { token: ROOT })).status, 200);
     // curl -H "Authorization: Bearer …" …/v1/sys/metrics?format=prometheus
-    const res = await dev.request('GET', 'sys/metrics?format=prometheus', { headers: { Authorization: `Bearer ${ROOT}` } });
+    const res = await dev.request('GET', 'sys/metrics?format=prometheus', {
+      headers: { Authorization: `Bearer ${ROOT}` },
+    });
     assert.equal(res.status, 200, res.text);
     assert.match(String(res.headers['content-type']), /^text\/plain; version=0\.0\.4/);
     const families = parsePrometheusText(res.text);
     assert.equal(families.get('coffer_core_requests_total')?.type, 'counter');
     assert.ok((families.get('coffer_core_requests_total')?.help ?? '') !== '');
     const creates = samples(res.text, 'coffer_core_requests_total').find(
-      (s) => s.labels['mount'] === 'secret/' && s.labels['operation'] === 'create' && s.labels['outcome'] === 'ok',
+      (s) =>
+        s.labels['mount'] === 'secret/' && s.labels['operation'] === 'create' && s.labels['outcome'] === 'ok',
     );
     assert.equal(creates?.value, 3);
-    const reads = samples(res.text, 'coffer_core_requests_total').find((s) => s.labels['mount'] === 'secret/' && s.labels['operation'] === 'read');
+    const reads = samples(res.text, 'coffer_core_requests_total').find(
+      (s) => s.labels['mount'] === 'secret/' && s.labels['operation'] === 'read',
+    );
     assert.equal(reads?.value, 1);
     for (const s of samples(res.text, 'coffer_core_requests_total')) {
-      assert.ok(!String(s.labels['mount']).includes('data/'), 'mount label is the mount path, never the full path');
+      assert.ok(
+        !String(s.labels['mount']).includes('data/'),
+        'mount label is the mount path, never the full path',
+      );
     }
     assert.equal(families.get('coffer_core_request_duration_seconds')?.type, 'histogram');
-    assert.ok(samples(res.text, 'coffer_core_request_duration_seconds_bucket').some((s) => s.labels['mount'] === 'secret/' && s.labels['le'] === '+Inf'));
+    assert.ok(
+      samples(res.text, 'coffer_core_request_duration_seconds_bucket').some(
+        (s) => s.labels['mount'] === 'secret/' && s.labels['le'] === '+Inf',
+      ),
+    );
     assert.equal(samples(res.text, 'coffer_core_unsealed')[0]?.value, 1);
     assert.equal(samples(res.text, 'coffer_core_active')[0]?.value, 1);
-    assert.ok((samples(res.text, 'coffer_barrier_operation_duration_seconds_count').find((s) => s.labels['operation'] === 'put')?.value ?? 0) >= 3);
+    assert.ok(
+      (samples(res.text, 'coffer_barrier_operation_duration_seconds_count').find(
+        (s) => s.labels['operation'] === 'put',
+      )?.value ?? 0) >= 3,
+    );
     assert.ok(families.has('process_cpu_user_seconds_total'));
     assert.ok(families.has('nodejs_eventloop_lag_seconds'));
   });
@@ -77,12 +97,20 @@ void describe('e2e sys/metrics (dev server)', () => {
     assert.deepEqual(Object.keys(body).sort(), ['Counters', 'Gauges', 'Points', 'Samples', 'Timestamp']);
     assert.match(String(body['Timestamp']), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC$/);
     const gauges = body['Gauges'] as { Name: string; Value: number; Labels: Record<string, string> }[];
-    assert.deepEqual(gauges.find((g) => g.Name === 'coffer_core_unsealed'), { Name: 'coffer_core_unsealed', Value: 1, Labels: {} });
+    assert.deepEqual(
+      gauges.find((g) => g.Name === 'coffer_core_unsealed'),
+      { Name: 'coffer_core_unsealed', Value: 1, Labels: {} },
+    );
     const counters = body['Counters'] as { Name: string; Count: number; Labels: Record<string, string> }[];
-    assert.ok(counters.some((c) => c.Name === 'coffer_core_requests_total' && c.Labels['mount'] === 'secret/' && c.Count >= 1));
+    assert.ok(
+      counters.some(
+        (c) => c.Name === 'coffer_core_requests_total' && c.Labels['mount'] === 'secret/' && c.Count >= 1,
+      ),
+    );
     const sampled = body['Samples'] as Record<string, unknown>[];
     const latency = sampled.find((s) => s['Name'] === 'coffer_core_request_duration_seconds');
-    for (const key of ['Count', 'Rate', 'Sum', 'Min', 'Max', 'Mean', 'Stddev', 'Labels']) assert.ok(latency !== undefined && key in latency, key);
+    for (const key of ['Count', 'Rate', 'Sum', 'Min', 'Max', 'Mean', 'Stddev', 'Labels'])
+      assert.ok(latency !== undefined && key in latency, key);
   });
 
   void it('answers 400 text/plain for an unknown format', async () => {
@@ -100,7 +128,10 @@ void describe('e2e sys/metrics (dev server)', () => {
     assert.equal(bad.status, 403);
     const defaultOnly = await tokenWith(dev, ROOT, ['default']);
     assert.equal((await dev.request('GET', 'sys/metrics', { token: defaultOnly })).status, 403);
-    const put = await dev.request('PUT', 'sys/policies/acl/metrics', { token: ROOT, body: { policy: 'path "sys/metrics" { capabilities = ["read"] }' } });
+    const put = await dev.request('PUT', 'sys/policies/acl/metrics', {
+      token: ROOT,
+      body: { policy: 'path "sys/metrics" { capabilities = ["read"] }' },
+    });
     assert.ok(put.status === 204 || put.status === 200, put.text);
     const reader = await tokenWith(dev, ROOT, ['metrics']);
     const ok = await dev.request('GET', 'sys/metrics?format=prometheus', { token: reader });

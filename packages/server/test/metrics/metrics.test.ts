@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { register as globalRegistry } from 'prom-client';
 import { CofferError } from '../../src/errors/coffer-error.js';
 import type { ApiRequest } from '../../src/http/api-request.js';
-import { Metrics, MetricsEndpoint, instrumentBarrier, type RaftStatusSource } from '../../src/metrics/index.js';
+import {
+  Metrics,
+  MetricsEndpoint,
+  instrumentBarrier,
+  type RaftStatusSource,
+} from '../../src/metrics/index.js';
 import { parsePrometheusText } from './prom-text-parser.js';
 
 const raftStatus = (over: Partial<RaftStatusSource> = {}): RaftStatusSource => ({
@@ -63,13 +68,33 @@ void describe('Metrics registry', () => {
     m.observeRequest('read', 'secret/', 0.001, false);
     m.observeRequest('read', '', 0.001, false);
     const text = await m.prometheus();
-    assert.equal(value(text, 'coffer_core_requests_total', { operation: 'create', mount: 'secret/', outcome: 'ok' }), 2);
-    assert.equal(value(text, 'coffer_core_requests_total', { operation: 'read', mount: 'secret/', outcome: 'error' }), 1);
-    assert.equal(value(text, 'coffer_core_requests_total', { operation: 'read', mount: '', outcome: 'error' }), 1);
-    assert.equal(value(text, 'coffer_core_request_duration_seconds_count', { operation: 'create', mount: 'secret/' }), 2);
-    const sum = value(text, 'coffer_core_request_duration_seconds_sum', { operation: 'create', mount: 'secret/' }) ?? 0;
+    assert.equal(
+      value(text, 'coffer_core_requests_total', { operation: 'create', mount: 'secret/', outcome: 'ok' }),
+      2,
+    );
+    assert.equal(
+      value(text, 'coffer_core_requests_total', { operation: 'read', mount: 'secret/', outcome: 'error' }),
+      1,
+    );
+    assert.equal(
+      value(text, 'coffer_core_requests_total', { operation: 'read', mount: '', outcome: 'error' }),
+      1,
+    );
+    assert.equal(
+      value(text, 'coffer_core_request_duration_seconds_count', { operation: 'create', mount: 'secret/' }),
+      2,
+    );
+    const sum =
+      value(text, 'coffer_core_request_duration_seconds_sum', { operation: 'create', mount: 'secret/' }) ?? 0;
     assert.ok(Math.abs(sum - 0.006) < 1e-9);
-    assert.equal(value(text, 'coffer_core_request_duration_seconds_bucket', { operation: 'create', mount: 'secret/', le: '+Inf' }), 2);
+    assert.equal(
+      value(text, 'coffer_core_request_duration_seconds_bucket', {
+        operation: 'create',
+        mount: 'secret/',
+        le: '+Inf',
+      }),
+      2,
+    );
     assert.equal(parsePrometheusText(text).get('coffer_core_request_duration_seconds')?.type, 'histogram');
   });
 
@@ -106,7 +131,11 @@ void describe('Metrics registry', () => {
     assert.equal(value(text, 'coffer_core_active'), 1);
     assert.equal(value(text, 'coffer_raft_term'), 8);
     assert.equal(value(text, 'coffer_raft_is_leader'), 1);
-    assert.equal(value(text, 'coffer_raft_leader_changes_total'), 4, 'counters follow the raft node, not accumulate');
+    assert.equal(
+      value(text, 'coffer_raft_leader_changes_total'),
+      4,
+      'counters follow the raft node, not accumulate',
+    );
   });
 
   void it('times barrier operations through the instance (views included), failures too', async () => {
@@ -158,7 +187,10 @@ void describe('Metrics registry', () => {
     const json = await m.json(new Date(Date.UTC(2024, 0, 2, 3, 4, 57)));
     assert.equal(json.Timestamp, '2024-01-02 03:04:50 +0000 UTC');
     assert.deepEqual(json.Points, []);
-    assert.deepEqual(json.Gauges.find((g) => g.Name === 'coffer_core_unsealed'), { Name: 'coffer_core_unsealed', Value: 1, Labels: {} });
+    assert.deepEqual(
+      json.Gauges.find((g) => g.Name === 'coffer_core_unsealed'),
+      { Name: 'coffer_core_unsealed', Value: 1, Labels: {} },
+    );
     const counter = json.Counters.find((c) => c.Name === 'coffer_core_requests_total');
     assert.equal(counter?.Count, 2);
     assert.equal(counter?.Sum, 2);
@@ -168,12 +200,15 @@ void describe('Metrics registry', () => {
     assert.equal(sample?.Sum, 2);
     assert.equal(sample?.Mean, 1);
     assert.deepEqual(sample?.Labels, { operation: 'create', mount: 'secret/' }, 'no "le" label');
-    for (const key of ['Name', 'Count', 'Rate', 'Sum', 'Min', 'Max', 'Mean', 'Stddev', 'Labels']) assert.ok(key in (sample ?? {}), key);
+    for (const key of ['Name', 'Count', 'Rate', 'Sum', 'Min', 'Max', 'Mean', 'Stddev', 'Labels'])
+      assert.ok(key in (sample ?? {}), key);
   });
 });
 
 void describe('MetricsEndpoint', () => {
-  const endpoint = (over: { retention?: number; unauthenticated?: boolean; allow?: boolean } = {}): { ep: MetricsEndpoint; calls: string[] } => {
+  const endpoint = (
+    over: { retention?: number; unauthenticated?: boolean; allow?: boolean } = {},
+  ): { ep: MetricsEndpoint; calls: string[] } => {
     const calls: string[] = [];
     const ep = new MetricsEndpoint({
       metrics: new Metrics({ defaultMetrics: false }),
@@ -199,7 +234,10 @@ void describe('MetricsEndpoint', () => {
 
   void it('needs a token unless unauthenticated access is configured', async () => {
     const { ep, calls } = endpoint();
-    await assert.rejects(ep.serve(apiRequest(), q('')), (e: unknown) => e instanceof CofferError && e.message === 'permission denied');
+    await assert.rejects(
+      ep.serve(apiRequest(), q('')),
+      (e: unknown) => e instanceof CofferError && e.message === 'permission denied',
+    );
     const ok = await ep.serve(apiRequest({ authorization: 'Bearer t1' }), q(''));
     assert.equal(ok.status, 200);
     assert.deepEqual(calls, ['t1']);
@@ -219,7 +257,11 @@ void describe('MetricsEndpoint', () => {
     const res = await off.ep.serve(apiRequest({ 'x-vault-token': 't' }), q('format=prometheus'));
     assert.equal(res.status, 400);
     assert.equal(res.body, 'prometheus is not enabled');
-    assert.equal((await off.ep.serve(apiRequest({ 'x-vault-token': 't' }), q(''))).status, 200, 'JSON still served');
+    assert.equal(
+      (await off.ep.serve(apiRequest({ 'x-vault-token': 't' }), q(''))).status,
+      200,
+      'JSON still served',
+    );
   });
 
   void it('serves prometheus text with its content type', async () => {

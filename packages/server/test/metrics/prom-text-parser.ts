@@ -117,7 +117,8 @@ export function parsePrometheusText(text: string): Map<string, PromFamily> {
     let labels: Record<string, string> = {};
     if (rest.startsWith('{')) ({ labels, rest } = parseLabels(rest, line));
     const parts = rest.trim().split(/\s+/);
-    if (parts.length < 1 || parts.length > 2 || parts[0] === '') throw new Error(`line ${line}: expected value [timestamp]`);
+    if (parts.length < 1 || parts.length > 2 || parts[0] === '')
+      throw new Error(`line ${line}: expected value [timestamp]`);
     const value = parseValue(parts[0] as string, line);
     if (parts[1] !== undefined && !/^-?\d+$/.test(parts[1])) throw new Error(`line ${line}: bad timestamp`);
     // The family: the name itself, or the name minus its type's suffix (histogram/summary).

@@ -8,7 +8,8 @@ import { RaftStorageError } from '../../src/raft-storage/raft-storage-error.js';
 import { RaftStorageCluster, dump } from './raft-storage-cluster.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
-const text = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : Buffer.from(b).toString());
+const text = (b: Uint8Array | undefined): string | undefined =>
+  b === undefined ? undefined : Buffer.from(b).toString();
 
 async function withCluster(body: (c: RaftStorageCluster) => Promise<void>): Promise<void> {
   const c = await RaftStorageCluster.start(['a', 'b', 'c']);
@@ -44,7 +45,9 @@ void describe('RaftBackend in a 3-node cluster', () => {
   void it("every follower's FSM converges to the leader's contents", () =>
     withCluster(async (c) => {
       const leader = c.backend('a');
-      await Promise.all(Array.from({ length: 300 }, (_, i) => leader.put(`data/${i % 7}/${i}`, bytes(`v${i}`))));
+      await Promise.all(
+        Array.from({ length: 300 }, (_, i) => leader.put(`data/${i % 7}/${i}`, bytes(`v${i}`))),
+      );
       for (let i = 0; i < 300; i += 3) await leader.delete(`data/${i % 7}/${i}`);
       await leader.transaction([
         { kind: 'put', key: 'core/keyring', value: bytes('ring') },
@@ -108,7 +111,9 @@ void describe('RaftBackend in a 3-node cluster', () => {
         ]),
         (err: unknown) => RaftStorageError.is(err, 'entry_too_large'),
       );
-      await assert.rejects(b.put('k'.repeat(64 * 1024 + 1), bytes('v')), (err: unknown) => BarrierError.is(err, 'INVALID_KEY'));
+      await assert.rejects(b.put('k'.repeat(64 * 1024 + 1), bytes('v')), (err: unknown) =>
+        BarrierError.is(err, 'INVALID_KEY'),
+      );
       assert.equal(c.node('a').status().lastIndex, before);
       await b.put('max', new Uint8Array(1024 * 1024));
       assert.equal((await b.get('max'))?.byteLength, 1024 * 1024);
@@ -131,14 +136,19 @@ void describe('RaftBackend in a 3-node cluster', () => {
       ]);
       const target = c.node('a').appliedIndex;
       await c.until('followers applied', () => ['b', 'c'].every((id) => c.fsm(id).applied === target));
-      for (const id of ['a', 'b', 'c']) assert.deepEqual([...seen.get(id)!].sort(), ['core/keyring', 'sys/x', 'sys/y'], id);
+      for (const id of ['a', 'b', 'c'])
+        assert.deepEqual([...seen.get(id)!].sort(), ['core/keyring', 'sys/x', 'sys/y'], id);
     }));
 
   void it('a closed backend refuses calls as unavailable', () =>
     withCluster(async (c) => {
       await c.stopNode('c');
-      await assert.rejects(c.backend('c').put('k', bytes('v')), (err: unknown) => RaftStorageError.is(err, 'unavailable'));
-      await assert.rejects(c.backend('c').get('k'), (err: unknown) => RaftStorageError.is(err, 'unavailable'));
+      await assert.rejects(c.backend('c').put('k', bytes('v')), (err: unknown) =>
+        RaftStorageError.is(err, 'unavailable'),
+      );
+      await assert.rejects(c.backend('c').get('k'), (err: unknown) =>
+        RaftStorageError.is(err, 'unavailable'),
+      );
       // The other two still form a quorum.
       await c.backend('a').put('k', bytes('v'));
     }));

@@ -45,7 +45,12 @@ async function writeOld(fsm: RaftFsm): Promise<void> {
   const ops = Array.from({ length: 500 }, (_, i) => put(`s/${String(i).padStart(3, '0')}`, `old-${i}`));
   await fsm.apply([
     { index: 1, term: 1, type: EntryType.Normal, data: encodeStorageCommand(ops) },
-    ...Array.from({ length: 9 }, (_, i) => ({ index: i + 2, term: 1, type: EntryType.Normal, data: new Uint8Array(0) })),
+    ...Array.from({ length: 9 }, (_, i) => ({
+      index: i + 2,
+      term: 1,
+      type: EntryType.Normal,
+      data: new Uint8Array(0),
+    })),
   ]);
 }
 
@@ -61,10 +66,17 @@ void describe('RaftFsm restore crash safety', () => {
   before(async () => {
     // The new state: a different key set (overlapping, with some keys gone), at index 40.
     const source = await openFsm(await newDir());
-    const ops = Array.from({ length: 700 }, (_, i) => put(`s/${String(i + 250).padStart(3, '0')}`, `new-${i}`));
+    const ops = Array.from({ length: 700 }, (_, i) =>
+      put(`s/${String(i + 250).padStart(3, '0')}`, `new-${i}`),
+    );
     await source.apply([
       { index: 1, term: 1, type: EntryType.Normal, data: encodeStorageCommand(ops) },
-      ...Array.from({ length: 39 }, (_, i) => ({ index: i + 2, term: 3, type: EntryType.Normal, data: new Uint8Array(0) })),
+      ...Array.from({ length: 39 }, (_, i) => ({
+        index: i + 2,
+        term: 3,
+        type: EntryType.Normal,
+        data: new Uint8Array(0),
+      })),
     ]);
     const parts: Buffer[] = [];
     for await (const c of await source.snapshot()) parts.push(Buffer.from(c));
@@ -87,7 +99,10 @@ void describe('RaftFsm restore crash safety', () => {
       const dir = await newDir();
       const fsm = await openFsm(dir, point);
       await writeOld(fsm);
-      await assert.rejects(fsm.restore(chunks(archive), NEW_META), (err: unknown) => err instanceof SimulatedCrashError && err.point === point);
+      await assert.rejects(
+        fsm.restore(chunks(archive), NEW_META),
+        (err: unknown) => err instanceof SimulatedCrashError && err.point === point,
+      );
       // The "process" is gone: nothing more happens to the files; release the LevelDB lock.
       await fsm.close();
       open.delete(fsm);
@@ -97,7 +112,11 @@ void describe('RaftFsm restore crash safety', () => {
       assert.deepEqual(await dump(again), expect === 'old' ? oldState : newState);
       assert.equal(await again.appliedIndex(), expect === 'old' ? 10 : 40);
       assert.equal(again.appliedTerm, expect === 'old' ? 1 : 3);
-      assert.deepEqual(await leftovers(dir), [], 'staging, marker and moved-aside directories are cleaned up');
+      assert.deepEqual(
+        await leftovers(dir),
+        [],
+        'staging, marker and moved-aside directories are cleaned up',
+      );
     });
   }
 
@@ -121,7 +140,10 @@ void describe('RaftFsm restore crash safety', () => {
       const fsm = await openFsm(dir);
       await writeOld(fsm);
       const bad = Buffer.from(archive);
-      const data = damage === 'corrupt' ? (bad.writeUInt8(bad[bad.length >> 1]! ^ 0x40, bad.length >> 1), bad) : bad.subarray(0, bad.length - 100);
+      const data =
+        damage === 'corrupt'
+          ? (bad.writeUInt8(bad[bad.length >> 1]! ^ 0x40, bad.length >> 1), bad)
+          : bad.subarray(0, bad.length - 100);
       await assert.rejects(fsm.restore(chunks(data), NEW_META), (err: unknown) =>
         SnapshotError.is(err, damage === 'corrupt' ? 'CHECKSUM_MISMATCH' : 'TRUNCATED'),
       );

@@ -14,7 +14,8 @@ import { encodeStorageCommand } from '../../src/raft-storage/storage-command.js'
 import { FIXED_CLOCK, dump } from './raft-storage-cluster.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
-const text = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : Buffer.from(b).toString());
+const text = (b: Uint8Array | undefined): string | undefined =>
+  b === undefined ? undefined : Buffer.from(b).toString();
 
 const roots: string[] = [];
 const open = new Set<RaftFsm>();
@@ -29,7 +30,10 @@ async function newDir(): Promise<string> {
   return dir;
 }
 
-async function openFsm(dir: string, options: Partial<Parameters<typeof RaftFsm.open>[0]> = {}): Promise<RaftFsm> {
+async function openFsm(
+  dir: string,
+  options: Partial<Parameters<typeof RaftFsm.open>[0]> = {},
+): Promise<RaftFsm> {
   const fsm = await RaftFsm.open({ dir, clock: FIXED_CLOCK, ...options });
   open.add(fsm);
   return fsm;
@@ -46,7 +50,12 @@ function cmd(index: number, term: number, ops: readonly TxnOp[]): Entry {
 
 const put = (key: string, value: string): TxnOp => ({ kind: 'put', key, value: bytes(value) });
 const del = (key: string): TxnOp => ({ kind: 'delete', key });
-const noop = (index: number, term: number): Entry => ({ index, term, type: EntryType.Normal, data: new Uint8Array(0) });
+const noop = (index: number, term: number): Entry => ({
+  index,
+  term,
+  type: EntryType.Normal,
+  data: new Uint8Array(0),
+});
 
 async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -58,7 +67,11 @@ async function* chunks(data: Buffer, size = 1000): AsyncIterable<Uint8Array> {
   for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
 }
 
-const META = (index: number, term: number): SnapshotMetadata => ({ index, term, confState: { voters: ['a', 'b', 'c'], learners: [] } });
+const META = (index: number, term: number): SnapshotMetadata => ({
+  index,
+  term,
+  confState: { voters: ['a', 'b', 'c'], learners: [] },
+});
 
 void describe('RaftFsm', () => {
   void it('applies a batch atomically with its applied index, and reports the keys changed', async () => {
@@ -70,10 +83,17 @@ void describe('RaftFsm', () => {
     await fsm.apply([
       noop(1, 1),
       cmd(2, 1, [put('core/keyring', 'k1'), put('a/b', 'x')]),
-      { index: 3, term: 1, type: EntryType.ConfChange, data: encodeConfChange({ type: ConfChangeType.AddVoter, nodeId: 'd', context: bytes('mem://d') }) },
+      {
+        index: 3,
+        term: 1,
+        type: EntryType.ConfChange,
+        data: encodeConfChange({ type: ConfChangeType.AddVoter, nodeId: 'd', context: bytes('mem://d') }),
+      },
       cmd(4, 2, [del('a/b'), put('a/c', 'y'), put('core/keyring', 'k2')]),
     ]);
-    assert.deepEqual(changes, [{ kind: 'apply', firstIndex: 1, lastIndex: 4, keys: ['core/keyring', 'a/b', 'a/c'] }]);
+    assert.deepEqual(changes, [
+      { kind: 'apply', firstIndex: 1, lastIndex: 4, keys: ['core/keyring', 'a/b', 'a/c'] },
+    ]);
     await fsm.apply([noop(5, 3)]);
     assert.deepEqual(changes[1], { kind: 'apply', firstIndex: 5, lastIndex: 5, keys: [] });
     assert.equal(fsm.applied, 5);
@@ -84,7 +104,11 @@ void describe('RaftFsm', () => {
     await closeFsm(fsm);
 
     const again = await openFsm(dir);
-    assert.equal(await again.appliedIndex(), 5, 'empty and ConfChange entries advanced the durable applied index');
+    assert.equal(
+      await again.appliedIndex(),
+      5,
+      'empty and ConfChange entries advanced the durable applied index',
+    );
     assert.equal(again.appliedTerm, 3);
     assert.deepEqual(await dump(again), [
       ['a/c', Buffer.from('y').toString('hex')],
@@ -117,7 +141,10 @@ void describe('RaftFsm', () => {
 
   void it('snapshot() streams the state as of the call through the snapshot archive format', async () => {
     const fsm = await openFsm(await newDir(), {
-      snapshotContext: () => ({ confState: { voters: ['a', 'b'], learners: ['c'] }, keyringFingerprint: 'fp-1' }),
+      snapshotContext: () => ({
+        confState: { voters: ['a', 'b'], learners: ['c'] },
+        keyringFingerprint: 'fp-1',
+      }),
     });
     await fsm.apply([cmd(1, 2, [put('x/1', 'one'), put('x/2', 'two'), put('ü', 'u')])]);
     const stream = await fsm.snapshot();
@@ -176,7 +203,9 @@ void describe('RaftFsm', () => {
     const archive = await collect(await source.snapshot());
     const target = await openFsm(await newDir());
     await target.apply([cmd(1, 1, [put('k', 'old')])]);
-    await assert.rejects(target.restore(chunks(archive), META(9, 1)), (err: unknown) => SnapshotError.is(err, 'MALFORMED'));
+    await assert.rejects(target.restore(chunks(archive), META(9, 1)), (err: unknown) =>
+      SnapshotError.is(err, 'MALFORMED'),
+    );
     assert.equal(text(await target.get('k')), 'old');
     assert.equal(target.applied, 1);
   });

@@ -23,7 +23,9 @@ void describe('RaftStorageError', () => {
       assert.equal(httpErrorOf(mapped).status, status);
       assert.equal(httpErrorOf(mapped).unexpected, false);
     }
-    const leaderAddress = (RaftStorageError.fromRaft(new NotLeaderError('n2', 'https://n2:8201')) as RaftStorageError).leaderAddress;
+    const leaderAddress = (
+      RaftStorageError.fromRaft(new NotLeaderError('n2', 'https://n2:8201')) as RaftStorageError
+    ).leaderAddress;
     assert.equal(leaderAddress, 'https://n2:8201');
   });
 

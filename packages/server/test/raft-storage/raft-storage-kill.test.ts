@@ -44,7 +44,8 @@ function putIndexes(entries: readonly Entry[]): Map<string, number> {
   const at = new Map<string, number>();
   for (const e of entries) {
     if (e.type !== EntryType.Normal || e.data.length === 0) continue;
-    for (const op of decodeStorageCommand(e.data)) if (op.kind === 'put' && !at.has(op.key)) at.set(op.key, e.index);
+    for (const op of decodeStorageCommand(e.data))
+      if (op.kind === 'put' && !at.has(op.key)) at.set(op.key, e.index);
   }
   return at;
 }
@@ -74,7 +75,8 @@ void describe('raft storage after a kill', () => {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const deadline = Date.now() + 60_000;
     while (acked.length < 600) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`writer made no progress (${acked.length} acks)`);
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`writer made no progress (${acked.length} acks)`);
       await sleep(5);
     }
     child.kill('SIGKILL');
@@ -86,13 +88,19 @@ void describe('raft storage after a kill', () => {
     const applied = await fsm.appliedIndex();
     const state = await dump(fsm);
     await fsm.close();
-    assert.ok(applied > 0 && applied <= (log.at(-1)?.index ?? 0), `applied ${applied}, log ends at ${log.at(-1)?.index}`);
+    assert.ok(
+      applied > 0 && applied <= (log.at(-1)?.index ?? 0),
+      `applied ${applied}, log ends at ${log.at(-1)?.index}`,
+    );
     assert.deepEqual(state, fold(log, applied), 'FSM state = log prefix 1..applied');
     // Every acknowledged write was applied (durably) before it was acknowledged.
     const putAt = putIndexes(log);
     for (const key of acked) {
       const index = putAt.get(key);
-      assert.ok(index !== undefined && index <= applied, `acknowledged ${key} at ${index}, applied ${applied}`);
+      assert.ok(
+        index !== undefined && index <= applied,
+        `acknowledged ${key} at ${index}, applied ${applied}`,
+      );
     }
 
     // 2. Restarted: raft applies only what follows the applied index, and ends at the whole log.
@@ -109,11 +117,16 @@ void describe('raft storage after a kill', () => {
     const last = log.at(-1)!.index;
     const waitUntil = Date.now() + 15_000;
     while (!(storage.raftNode.role === Role.Leader && storage.fsm.applied > last)) {
-      if (Date.now() > waitUntil) throw new Error(`restart did not apply past ${last} (applied ${storage.fsm.applied})`);
+      if (Date.now() > waitUntil)
+        throw new Error(`restart did not apply past ${last} (applied ${storage.fsm.applied})`);
       await sleep(2);
     }
     assert.equal(storage.fsm.duplicatesSkipped, 0);
-    assert.equal(storage.raftNode.status().metrics.entriesApplied, storage.fsm.applied - applied, 'only entries after the applied index were applied');
+    assert.equal(
+      storage.raftNode.status().metrics.entriesApplied,
+      storage.fsm.applied - applied,
+      'only entries after the applied index were applied',
+    );
     assert.deepEqual(await dump(storage.fsm), fold(log, last));
     await storage.close();
   });

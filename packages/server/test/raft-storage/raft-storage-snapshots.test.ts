@@ -13,7 +13,9 @@ const tuning = { snapshotThreshold: 20, trailingLogs: 5 };
 async function writeHistory(c: RaftStorageCluster): Promise<void> {
   const b = c.backend('a');
   for (let round = 0; round < 4; round++) {
-    await Promise.all(Array.from({ length: 25 }, (_, i) => b.put(`kv/${i}`, bytes(`r${round}-${i}-${'x'.repeat(i * 10)}`))));
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) => b.put(`kv/${i}`, bytes(`r${round}-${i}-${'x'.repeat(i * 10)}`))),
+    );
   }
   for (let i = 0; i < 20; i += 2) await b.delete(`kv/${i}`);
   await b.transaction([
@@ -30,7 +32,10 @@ void describe('raft storage snapshots and compaction', () => {
       const lagged = c.fsm('c').applied;
       await writeHistory(c);
       const leader = c.node('a');
-      await c.waitFor('leader compacted past the lagger', () => leader.status().snapshotIndex > 0 && leader.status().firstIndex > lagged + 1);
+      await c.waitFor(
+        'leader compacted past the lagger',
+        () => leader.status().snapshotIndex > 0 && leader.status().firstIndex > lagged + 1,
+      );
 
       // The snapshot raft stores is the archive format: verified, at the snapshot's index.
       const snapDir = join(c.dirOf('a'), 'snapshots');
@@ -56,7 +61,10 @@ void describe('raft storage snapshots and compaction', () => {
       await c.until('all applied', () => ['b', 'c'].every((id) => c.fsm(id).applied === finalIndex));
       const expected = await dump(c.fsm('a'));
       for (const id of ['b', 'c']) assert.deepEqual(await dump(c.fsm(id)), expected, id);
-      assert.equal(Buffer.from((await c.backend('c').withConsistency('local').get('after'))!).toString(), 'snapshot');
+      assert.equal(
+        Buffer.from((await c.backend('c').withConsistency('local').get('after'))!).toString(),
+        'snapshot',
+      );
     } finally {
       await c.destroy();
     }

@@ -11,7 +11,9 @@ import {
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 function plain(ops: readonly TxnOp[]): unknown[] {
-  return ops.map((op) => (op.kind === 'put' ? { ...op, value: Buffer.from(op.value).toString('hex') } : { ...op }));
+  return ops.map((op) =>
+    op.kind === 'put' ? { ...op, value: Buffer.from(op.value).toString('hex') } : { ...op },
+  );
 }
 
 function rejectsCorrupt(data: Uint8Array): void {
@@ -26,10 +28,16 @@ void describe('storage command encoding', () => {
     const put: TxnOp[] = [{ kind: 'put', key: 'a/b', value: bytes('xyz') }];
     const encoded = encodeStorageCommand(put);
     // version 1, count 1, kind put, key length 3, "a/b", value length 3, "xyz"
-    assert.equal(Buffer.from(encoded).toString('hex'), '01' + '00000001' + '01' + '00000003' + '612f62' + '00000003' + '78797a');
+    assert.equal(
+      Buffer.from(encoded).toString('hex'),
+      '01' + '00000001' + '01' + '00000003' + '612f62' + '00000003' + '78797a',
+    );
     assert.deepEqual(plain(decodeStorageCommand(encoded)), plain(put));
     const del: TxnOp[] = [{ kind: 'delete', key: 'gone' }];
-    assert.equal(Buffer.from(encodeStorageCommand(del)).toString('hex'), '01' + '00000001' + '02' + '00000004' + '676f6e65');
+    assert.equal(
+      Buffer.from(encodeStorageCommand(del)).toString('hex'),
+      '01' + '00000001' + '02' + '00000004' + '676f6e65',
+    );
     const txn: TxnOp[] = [
       { kind: 'put', key: '日本/語', value: new Uint8Array(0) },
       { kind: 'delete', key: '\uFEFFbom-first' },

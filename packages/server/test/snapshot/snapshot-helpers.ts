@@ -14,13 +14,29 @@ export interface RawResult {
   readonly text: string;
 }
 
-export async function raw(node: HaNodeProcess, method: string, path: string, token: string | undefined, body?: Uint8Array): Promise<RawResult> {
+export async function raw(
+  node: HaNodeProcess,
+  method: string,
+  path: string,
+  token: string | undefined,
+  body?: Uint8Array,
+): Promise<RawResult> {
   const headers: Record<string, string> = {};
   if (token !== undefined) headers['X-Vault-Token'] = token;
   if (body !== undefined) headers['Content-Type'] = 'application/octet-stream';
-  const res = await fetch(`${node.url}/v1/${path}`, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }) });
+  const res = await fetch(`${node.url}/v1/${path}`, {
+    method,
+    headers,
+    redirect: 'manual',
+    ...(body === undefined ? {} : { body }),
+  });
   const buf = Buffer.from(await res.arrayBuffer());
-  return { status: res.status, body: buf, location: res.headers.get('location') ?? undefined, text: buf.subarray(0, 2000).toString('utf8') };
+  return {
+    status: res.status,
+    body: buf,
+    location: res.headers.get('location') ?? undefined,
+    text: buf.subarray(0, 2000).toString('utf8'),
+  };
 }
 
 export async function save(node: HaNodeProcess, token: string): Promise<Buffer> {
@@ -29,8 +45,19 @@ export async function save(node: HaNodeProcess, token: string): Promise<Buffer> 
   return res.body;
 }
 
-export function restore(node: HaNodeProcess, token: string, archive: Uint8Array, force = false): Promise<RawResult> {
-  return raw(node, 'POST', force ? 'sys/storage/raft/snapshot-force' : 'sys/storage/raft/snapshot', token, archive);
+export function restore(
+  node: HaNodeProcess,
+  token: string,
+  archive: Uint8Array,
+  force = false,
+): Promise<RawResult> {
+  return raw(
+    node,
+    'POST',
+    force ? 'sys/storage/raft/snapshot-force' : 'sys/storage/raft/snapshot',
+    token,
+    archive,
+  );
 }
 
 /** The `value` field of a KV v2 secret read through `node`, or undefined when it does not exist. */
@@ -41,7 +68,12 @@ export async function readValue(node: HaNodeProcess, token: string, key: string)
   return ((res.body?.['data'] as { data: Record<string, unknown> }).data ?? {})['value'];
 }
 
-export async function writeValue(node: HaNodeProcess, token: string, key: string, value: unknown): Promise<void> {
+export async function writeValue(
+  node: HaNodeProcess,
+  token: string,
+  key: string,
+  value: unknown,
+): Promise<void> {
   const res = await node.request('POST', `secret/data/${key}`, { token, body: { data: { value } } });
   if (res.status !== 200) throw new Error(`write ${key} via ${node.id}: ${res.status} ${res.text}`);
 }

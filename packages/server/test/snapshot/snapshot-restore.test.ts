@@ -21,7 +21,8 @@ let cluster: HaCluster;
 let init: InitResult;
 const token = (): string => init.rootToken;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const summary = (archive: Uint8Array): ReturnType<typeof verifySnapshot> => verifySnapshot(Readable.from([archive]));
+const summary = (archive: Uint8Array): ReturnType<typeof verifySnapshot> =>
+  verifySnapshot(Readable.from([archive]));
 
 before(async () => {
   cluster = await HaCluster.create(['s1', 's2', 's3'], {}, (_node, all) => all.map((n) => n.url));
@@ -34,12 +35,17 @@ before(async () => {
   const [n1, n2, n3] = cluster.nodes as [HaNodeProcess, HaNodeProcess, HaNodeProcess];
   init = await cluster.init(n1, 1, 1);
   for (const node of [n2, n3]) {
-    await eventually(`${node.id} to join`, 30_000, async () => ((await node.request('GET', 'sys/seal-status')).body?.['initialized'] === true ? true : undefined));
+    await eventually(`${node.id} to join`, 30_000, async () =>
+      (await node.request('GET', 'sys/seal-status')).body?.['initialized'] === true ? true : undefined,
+    );
     const res = await node.unseal(init.keys);
     assert.equal(res.body?.['sealed'], false, res.text);
   }
   await cluster.awaitVoters(n1, token(), ['s1', 's2', 's3']);
-  const mounted = await n1.request('POST', 'sys/mounts/secret', { token: token(), body: { type: 'kv', options: { version: '2' } } });
+  const mounted = await n1.request('POST', 'sys/mounts/secret', {
+    token: token(),
+    body: { type: 'kv', options: { version: '2' } },
+  });
   assert.equal(mounted.status, 204, mounted.text);
 });
 
@@ -86,9 +92,15 @@ void describe('snapshot save and restore on a three-node cluster', () => {
       body: { policy: 'path "sys/storage/raft/snapshot" { capabilities = ["read"] }' },
     });
     assert.equal(policy.status, 204, policy.text);
-    const reader = await active.request('POST', 'auth/token/create', { token: token(), body: { policies: ['snap-read'] } });
+    const reader = await active.request('POST', 'auth/token/create', {
+      token: token(),
+      body: { policies: ['snap-read'] },
+    });
     const readerToken = (reader.body?.['auth'] as { client_token: string }).client_token;
-    const plain = await active.request('POST', 'auth/token/create', { token: token(), body: { policies: ['default'] } });
+    const plain = await active.request('POST', 'auth/token/create', {
+      token: token(),
+      body: { policies: ['default'] },
+    });
     const plainToken = (plain.body?.['auth'] as { client_token: string }).client_token;
     assert.equal((await raw(active, 'GET', 'sys/storage/raft/snapshot', readerToken)).status, 200);
     assert.equal((await raw(active, 'GET', 'sys/storage/raft/snapshot', plainToken)).status, 403);
@@ -100,7 +112,10 @@ void describe('snapshot save and restore on a three-node cluster', () => {
     await writeValue(active, token(), 'b0', 'changed');
     await writeValue(active, token(), 'later1', 'x');
     assert.equal((await active.request('DELETE', 'secret/metadata/b1', { token: token() })).status, 204);
-    const created = await active.request('POST', 'auth/token/create', { token: token(), body: { policies: ['default'] } });
+    const created = await active.request('POST', 'auth/token/create', {
+      token: token(),
+      body: { policies: ['default'] },
+    });
     const laterToken = (created.body?.['auth'] as { client_token: string }).client_token;
     await assertEverywhere({ b0: 'changed', b1: undefined, later1: 'x' });
 
@@ -132,8 +147,10 @@ void describe('snapshot save and restore on a three-node cluster', () => {
     const good = await save(active, token());
     const n = good.length;
     const bad: [string, Buffer][] = [];
-    for (const at of [0, 9, 20, 60, Math.floor(n / 3), Math.floor(n / 2), n - 100, n - 33, n - 1]) bad.push([`bit flipped at ${at}`, flipBit(good, at, at % 8)]);
-    for (const len of [0, 1, 8, 40, Math.floor(n / 2), n - 64, n - 1]) bad.push([`truncated to ${len}`, good.subarray(0, len)]);
+    for (const at of [0, 9, 20, 60, Math.floor(n / 3), Math.floor(n / 2), n - 100, n - 33, n - 1])
+      bad.push([`bit flipped at ${at}`, flipBit(good, at, at % 8)]);
+    for (const len of [0, 1, 8, 40, Math.floor(n / 2), n - 64, n - 1])
+      bad.push([`truncated to ${len}`, good.subarray(0, len)]);
     bad.push(['trailing garbage', Buffer.concat([good, Buffer.from([0])])]);
     for (const [what, archive] of bad) {
       const res = await restore(active, token(), archive);
@@ -164,7 +181,11 @@ void describe('snapshot save and restore on a three-node cluster', () => {
     // ~2.4 MiB of secrets: about five restore chunks, so the failpoint (after 2) fires mid-way.
     const keys = Array.from({ length: 300 }, (_, i) => `big/${i}`);
     for (let i = 0; i < keys.length; i += 20) {
-      await Promise.all(keys.slice(i, i + 20).map((k) => writeValue(active, token(), k, randomBytes(6000).toString('base64'))));
+      await Promise.all(
+        keys
+          .slice(i, i + 20)
+          .map((k) => writeValue(active, token(), k, randomBytes(6000).toString('base64'))),
+      );
     }
     const big = await save(active, token());
     assert.ok(big.length > 1.5 * 1024 * 1024, `snapshot of ${big.length} bytes`);
@@ -185,15 +206,24 @@ void describe('snapshot save and restore on a three-node cluster', () => {
     await crashed.start();
     assert.equal((await crashed.unseal(init.keys)).body?.['sealed'], false);
     // Fully before: the write made after the snapshot is still there, everywhere.
-    await eventually('the restarted node to serve reads', 30_000, async () => ((await readValue(crashed, token(), 'marker')) === 'after-big' ? true : undefined));
+    await eventually('the restarted node to serve reads', 30_000, async () =>
+      (await readValue(crashed, token(), 'marker')) === 'after-big' ? true : undefined,
+    );
     await assertEverywhere({ marker: 'after-big', 'big/0': await readValue(active, token(), 'big/0') });
-
   });
 
   void it("restores another cluster's snapshot with force: every node seals, and only the source cluster's keys unseal", async () => {
     assert.ok(other !== undefined, 'the foreign cluster exists (previous test)');
     const o1 = other.node('o1');
-    assert.equal((await o1.request('POST', 'sys/mounts/secret', { token: otherInit.rootToken, body: { type: 'kv', options: { version: '2' } } })).status, 204);
+    assert.equal(
+      (
+        await o1.request('POST', 'sys/mounts/secret', {
+          token: otherInit.rootToken,
+          body: { type: 'kv', options: { version: '2' } },
+        })
+      ).status,
+      204,
+    );
     await writeValue(o1, otherInit.rootToken, 'src', 'from-other');
     const foreign = await save(o1, otherInit.rootToken);
 
@@ -201,11 +231,17 @@ void describe('snapshot save and restore on a three-node cluster', () => {
     const res = await restore(active, token(), foreign, true);
     assert.equal(res.status, 204, res.text);
     for (const node of cluster.nodes) {
-      await eventually(`${node.id} to seal`, 15_000, async () => ((await node.request('GET', 'sys/seal-status')).body?.['sealed'] === true ? true : undefined));
+      await eventually(`${node.id} to seal`, 15_000, async () =>
+        (await node.request('GET', 'sys/seal-status')).body?.['sealed'] === true ? true : undefined,
+      );
     }
     for (const node of cluster.nodes) {
       const status = (await node.request('GET', 'sys/seal-status')).body;
-      assert.deepEqual([status?.['n'], status?.['t']], [3, 2], `${node.id} reports the source cluster's seal config`);
+      assert.deepEqual(
+        [status?.['n'], status?.['t']],
+        [3, 2],
+        `${node.id} reports the source cluster's seal config`,
+      );
       const refused = await node.unseal(init.keys);
       assert.equal(refused.status, 400, `old keys on ${node.id}: ${refused.text}`);
       assert.equal((await node.request('GET', 'sys/seal-status')).body?.['sealed'], true);
@@ -217,7 +253,9 @@ void describe('snapshot save and restore on a three-node cluster', () => {
     const oldRoot = init.rootToken;
     init = { keys: otherInit.keys.slice(0, 2), rootToken: otherInit.rootToken };
     const now = await cluster.active(30_000);
-    await eventually('the restored cluster to serve reads', 30_000, async () => ((await readValue(now, token(), 'src')) === 'from-other' ? true : undefined));
+    await eventually('the restored cluster to serve reads', 30_000, async () =>
+      (await readValue(now, token(), 'src')) === 'from-other' ? true : undefined,
+    );
     await assertEverywhere({ src: 'from-other', b0: undefined, marker: undefined });
     assert.equal((await now.request('GET', 'auth/token/lookup-self', { token: oldRoot })).status, 403);
     await writeValue(now, token(), 'after-force', 'ok');

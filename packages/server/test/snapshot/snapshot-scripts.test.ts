@@ -30,7 +30,15 @@ before(async () => {
   node = cluster.node('c1');
   init = await cluster.init(node, 1, 1);
   await cluster.active();
-  assert.equal((await node.request('POST', 'sys/mounts/secret', { token: init.rootToken, body: { type: 'kv', options: { version: '2' } } })).status, 204);
+  assert.equal(
+    (
+      await node.request('POST', 'sys/mounts/secret', {
+        token: init.rootToken,
+        body: { type: 'kv', options: { version: '2' } },
+      })
+    ).status,
+    204,
+  );
 });
 
 after(async () => {
@@ -38,7 +46,11 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-function sh(script: string, args: readonly string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+function sh(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('sh', [script, ...args], {
       cwd: REPO_ROOT,
@@ -85,11 +97,17 @@ void describe('snapshot scripts', () => {
 
   void it('a failing save (wrong token, server down) exits non-zero and leaves no new file', async () => {
     const beforeFiles = await snaps(dir());
-    const denied = await sh(SAVE, ['-k', '2', dir()], { VAULT_ADDR: node.url, VAULT_TOKEN: 'hvs.not-a-token' });
+    const denied = await sh(SAVE, ['-k', '2', dir()], {
+      VAULT_ADDR: node.url,
+      VAULT_TOKEN: 'hvs.not-a-token',
+    });
     assert.notEqual(denied.code, 0);
     assert.match(denied.stderr, /snapshot save failed/);
     assert.ok(!denied.stderr.includes(init.rootToken));
-    const down = await sh(SAVE, ['-k', '2', dir()], { VAULT_ADDR: `http://127.0.0.1:${await freePort()}`, VAULT_TOKEN: init.rootToken });
+    const down = await sh(SAVE, ['-k', '2', dir()], {
+      VAULT_ADDR: `http://127.0.0.1:${await freePort()}`,
+      VAULT_TOKEN: init.rootToken,
+    });
     assert.notEqual(down.code, 0);
     assert.deepEqual(await snaps(dir()), beforeFiles, 'no new (or temporary) file');
   });

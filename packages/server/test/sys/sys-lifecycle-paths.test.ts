@@ -46,7 +46,11 @@ class FakeBackend {
 const backend = new FakeBackend();
 const dispatcher = new EngineDispatcher({ paths: sysLifecyclePaths(backend as unknown as SysBackend) });
 
-async function call(operation: Operation, path: string, data: Record<string, unknown> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+async function call(
+  operation: Operation,
+  path: string,
+  data: Record<string, unknown> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const matched = dispatcher.match(path);
   assert.ok(matched, path);
   const req: LogicalRequest = {
@@ -86,9 +90,17 @@ void describe('sys/health', () => {
     assert.equal((await call('read', 'health')).status, 200);
   });
 
-  void it('honours every *code override, including the Go client\'s 299s', async () => {
+  void it("honours every *code override, including the Go client's 299s", async () => {
     withStatus({ initialized: false, sealed: true, standby: true });
-    const go = { uninitcode: '299', sealedcode: '299', standbycode: '299', drsecondarycode: '299', performancestandbycode: '299', removedcode: '299', haunhealthycode: '299' };
+    const go = {
+      uninitcode: '299',
+      sealedcode: '299',
+      standbycode: '299',
+      drsecondarycode: '299',
+      performancestandbycode: '299',
+      removedcode: '299',
+      haunhealthycode: '299',
+    };
     assert.equal((await call('read', 'health', go)).status, 299);
     withStatus({ initialized: true });
     assert.equal((await call('read', 'health', { sealedcode: '204' })).status, 204);
@@ -100,15 +112,36 @@ void describe('sys/health', () => {
   });
 
   void it('rejects bad integers and out-of-range codes with 400', async () => {
-    for (const data of [{ activecode: 'abc' }, { sealedcode: '2.5' }, { activecode: '99' }, { activecode: '1000' }, { standbyok: 'maybe' }]) {
-      await assert.rejects(call('read', 'health', data), (e: unknown) => e instanceof CofferError && e.code === 'BAD_REQUEST', JSON.stringify(data));
+    for (const data of [
+      { activecode: 'abc' },
+      { sealedcode: '2.5' },
+      { activecode: '99' },
+      { activecode: '1000' },
+      { standbyok: 'maybe' },
+    ]) {
+      await assert.rejects(
+        call('read', 'health', data),
+        (e: unknown) => e instanceof CofferError && e.code === 'BAD_REQUEST',
+        JSON.stringify(data),
+      );
     }
   });
 
   void it('reports the body fields, with cluster identity only when unsealed', async () => {
     withStatus({ initialized: true, sealed: false, standby: false });
     const { body } = await call('read', 'health');
-    for (const k of ['initialized', 'sealed', 'standby', 'performance_standby', 'replication_performance_mode', 'replication_dr_mode', 'server_time_utc', 'version', 'cluster_name', 'cluster_id']) {
+    for (const k of [
+      'initialized',
+      'sealed',
+      'standby',
+      'performance_standby',
+      'replication_performance_mode',
+      'replication_dr_mode',
+      'server_time_utc',
+      'version',
+      'cluster_name',
+      'cluster_id',
+    ]) {
       assert.ok(Object.hasOwn(body, k), k);
     }
     withStatus({ sealed: true });
@@ -119,11 +152,26 @@ void describe('sys/health', () => {
 
 void describe('sys/seal-status, sys/leader', () => {
   void it('seal-status has every field the Go client decodes', async () => {
-    withStatus({ initialized: true, sealed: true, seal: { type: 'shamir', t: 3, n: 5, progress: 2, nonce: 'n-1' } });
+    withStatus({
+      initialized: true,
+      sealed: true,
+      seal: { type: 'shamir', t: 3, n: 5, progress: 2, nonce: 'n-1' },
+    });
     const { body } = await call('read', 'seal-status');
     assert.deepEqual(body, {
-      type: 'shamir', initialized: true, sealed: true, t: 3, n: 5, progress: 2, nonce: 'n-1', version: 'v', build_date: 'b',
-      migration: false, recovery_seal: false, storage_type: 'file', removed_from_cluster: false,
+      type: 'shamir',
+      initialized: true,
+      sealed: true,
+      t: 3,
+      n: 5,
+      progress: 2,
+      nonce: 'n-1',
+      version: 'v',
+      build_date: 'b',
+      migration: false,
+      recovery_seal: false,
+      storage_type: 'file',
+      removed_from_cluster: false,
     });
     withStatus({ sealed: false });
     const unsealed = (await call('read', 'seal-status')).body;
@@ -133,7 +181,10 @@ void describe('sys/seal-status, sys/leader', () => {
 
   void it('leader: 503 while sealed; non-HA fields with a parseable active_time', async () => {
     withStatus({ sealed: true });
-    await assert.rejects(call('read', 'leader'), (e: unknown) => e instanceof CofferError && e.code === 'SEALED' && e.message === 'Vault is sealed');
+    await assert.rejects(
+      call('read', 'leader'),
+      (e: unknown) => e instanceof CofferError && e.code === 'SEALED' && e.message === 'Vault is sealed',
+    );
     withStatus({ sealed: false });
     const { body } = await call('read', 'leader');
     assert.equal(body['ha_enabled'], false);
@@ -152,7 +203,11 @@ void describe('sys/init and sys/unseal', () => {
   });
 
   void it('init refuses PGP and recovery parameters and non-integer counts', async () => {
-    for (const data of [{ secret_shares: 1, secret_threshold: 1, pgp_keys: ['k'] }, { secret_shares: 1, secret_threshold: 1, recovery_shares: 2 }, { secret_shares: '5', secret_threshold: 3 }]) {
+    for (const data of [
+      { secret_shares: 1, secret_threshold: 1, pgp_keys: ['k'] },
+      { secret_shares: 1, secret_threshold: 1, recovery_shares: 2 },
+      { secret_shares: '5', secret_threshold: 3 },
+    ]) {
       await assert.rejects(call('update', 'init', data), CofferError, JSON.stringify(data));
     }
   });
@@ -164,16 +219,28 @@ void describe('sys/init and sys/unseal', () => {
     await call('update', 'unseal', { key: 'CgsM' });
     await call('update', 'unseal', { key: '0a0b', reset: true });
     assert.deepEqual(backend.calls, ['unseal 0a0b', 'unseal 0a0b0c', 'reset']);
-    await assert.rejects(call('update', 'unseal', {}), (e: unknown) => e instanceof CofferError && e.message === "'key' must be specified in request body as JSON, or 'reset' set to true");
-    await assert.rejects(call('update', 'unseal', { key: 'zz top' }), (e: unknown) => e instanceof CofferError && e.message === "'key' must be a valid hex or base64 string");
+    await assert.rejects(
+      call('update', 'unseal', {}),
+      (e: unknown) =>
+        e instanceof CofferError &&
+        e.message === "'key' must be specified in request body as JSON, or 'reset' set to true",
+    );
+    await assert.rejects(
+      call('update', 'unseal', { key: 'zz top' }),
+      (e: unknown) => e instanceof CofferError && e.message === "'key' must be a valid hex or base64 string",
+    );
     withStatus({ initialized: false });
-    await assert.rejects(call('update', 'unseal', { key: '0a0b' }), (e: unknown) => e instanceof CofferError && e.message === 'Vault is not initialized');
+    await assert.rejects(
+      call('update', 'unseal', { key: '0a0b' }),
+      (e: unknown) => e instanceof CofferError && e.message === 'Vault is not initialized',
+    );
   });
 
   void it('seal is root-protected', () => {
     const seal = dispatcher.match('seal');
     assert.equal(seal?.spec.rootProtected, true);
-    for (const p of ['init', 'unseal', 'seal-status', 'health', 'leader']) assert.equal(dispatcher.match(p)?.spec.unauthenticated, true, p);
+    for (const p of ['init', 'unseal', 'seal-status', 'health', 'leader'])
+      assert.equal(dispatcher.match(p)?.spec.unauthenticated, true, p);
   });
 });
 

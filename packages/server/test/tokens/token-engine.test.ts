@@ -28,7 +28,12 @@ async function setup(): Promise<{ h: TokenHarness; root: RequestAuth }> {
 }
 
 /** Creates a token through the endpoint and returns its auth block and RequestAuth. */
-async function createVia(h: TokenHarness, caller: RequestAuth, data: Record<string, unknown>, path = 'create') {
+async function createVia(
+  h: TokenHarness,
+  caller: RequestAuth,
+  data: Record<string, unknown>,
+  path = 'create',
+) {
   const res = await h.call('update', path, data, caller);
   assert.ok(res?.auth !== undefined);
   const entry = await h.store.lookup(res.auth.client_token);
@@ -39,7 +44,12 @@ async function createVia(h: TokenHarness, caller: RequestAuth, data: Record<stri
 void describe('auth/token engine: create', () => {
   void it('answers create with Vault’s auth block and no data', async () => {
     const { h, root } = await setup();
-    const res = await h.call('update', 'create', { policies: ['web'], ttl: '1h', meta: { user: 'armon' }, num_uses: 3 }, root);
+    const res = await h.call(
+      'update',
+      'create',
+      { policies: ['web'], ttl: '1h', meta: { user: 'armon' }, num_uses: 3 },
+      root,
+    );
     assert.ok(res !== undefined);
     assert.equal(res.data, undefined);
     assert.equal(res.warnings, undefined);
@@ -85,7 +95,10 @@ void describe('auth/token engine: create', () => {
       message: 'child policies must be subset of parent',
       response: undefined,
     });
-    assert.equal((await h.status('update', 'create', { id: 'x' }, web)).message, 'root or sudo privileges required to specify token id');
+    assert.equal(
+      (await h.status('update', 'create', { id: 'x' }, web)).message,
+      'root or sudo privileges required to specify token id',
+    );
     assert.equal((await h.status('update', 'create', { no_parent: true }, web)).status, 400);
     assert.equal((await h.status('update', 'create', { period: '1h' }, web)).status, 400);
     assert.equal((await h.status('update', 'create', { ttl: 'banana' }, web)).status, 400);
@@ -113,7 +126,12 @@ void describe('auth/token engine: create', () => {
 void describe('auth/token engine: lookup', () => {
   void it('lookup-self (GET and POST) returns every field Vault returns', async () => {
     const { h, root } = await setup();
-    const { as: t } = await createVia(h, root, { policies: ['web'], ttl: '2h', meta: { a: 'b' }, explicit_max_ttl: '10h' });
+    const { as: t } = await createVia(h, root, {
+      policies: ['web'],
+      ttl: '2h',
+      meta: { a: 'b' },
+      explicit_max_ttl: '10h',
+    });
     h.advance(600);
     for (const op of ['read', 'update'] as const) {
       const res = await h.call(op, 'lookup-self', {}, t);
@@ -170,8 +188,14 @@ void describe('auth/token engine: lookup', () => {
   void it('lookup takes the token from the body or query, else the caller; bad token → 403', async () => {
     const { h, root } = await setup();
     const { as: t } = await createVia(h, root, { policies: ['web'] });
-    assert.equal((await h.call('update', 'lookup', { token: t.clientToken }, root))?.data?.['accessor'], t.entry.accessor);
-    assert.equal((await h.call('read', 'lookup', { token: t.clientToken }, root))?.data?.['id'], t.clientToken);
+    assert.equal(
+      (await h.call('update', 'lookup', { token: t.clientToken }, root))?.data?.['accessor'],
+      t.entry.accessor,
+    );
+    assert.equal(
+      (await h.call('read', 'lookup', { token: t.clientToken }, root))?.data?.['id'],
+      t.clientToken,
+    );
     assert.equal((await h.call('update', 'lookup', {}, t))?.data?.['id'], t.clientToken);
     assert.deepEqual(await h.status('update', 'lookup', { token: 'hvs.bogus' }, root), {
       status: 403,
@@ -185,12 +209,20 @@ void describe('auth/token engine: lookup', () => {
   void it('lookup-accessor hides the token ID; 400 for missing or unknown accessors', async () => {
     const { h, root } = await setup();
     const { as: t } = await createVia(h, root, { policies: ['web'] });
-    const data = (await h.call('update', 'lookup-accessor', { accessor: t.entry.accessor }, root))?.data ?? {};
+    const data =
+      (await h.call('update', 'lookup-accessor', { accessor: t.entry.accessor }, root))?.data ?? {};
     assert.equal(data['id'], '');
     assert.equal(data['accessor'], t.entry.accessor);
     assert.deepEqual(data['policies'], ['default', 'web']);
-    assert.deepEqual(await h.status('update', 'lookup-accessor', {}, root), { status: 400, message: 'missing accessor', response: undefined });
-    assert.equal((await h.status('update', 'lookup-accessor', { accessor: 'zzz' }, root)).message, 'invalid accessor');
+    assert.deepEqual(await h.status('update', 'lookup-accessor', {}, root), {
+      status: 400,
+      message: 'missing accessor',
+      response: undefined,
+    });
+    assert.equal(
+      (await h.status('update', 'lookup-accessor', { accessor: 'zzz' }, root)).message,
+      'invalid accessor',
+    );
   });
 });
 
@@ -229,7 +261,10 @@ void describe('auth/token engine: renew', () => {
       response: undefined,
     });
     assert.equal((await h.status('update', 'renew-accessor', {}, root)).message, 'missing accessor');
-    assert.equal((await h.status('update', 'renew-accessor', { accessor: 'nope' }, root)).message, 'invalid accessor');
+    assert.equal(
+      (await h.status('update', 'renew-accessor', { accessor: 'nope' }, root)).message,
+      'invalid accessor',
+    );
     assert.equal((await h.status('update', 'renew-self', {}, root)).message, 'invalid lease ID');
   });
 
@@ -238,7 +273,9 @@ void describe('auth/token engine: renew', () => {
     const { as: t } = await createVia(h, root, { policies: ['web'], ttl: '1h', explicit_max_ttl: '90m' });
     const res = await h.call('update', 'renew-self', { increment: '3h' }, t);
     assert.equal(res?.auth?.lease_duration, 90 * 60);
-    assert.deepEqual(res?.warnings, ['TTL of "3h" exceeded the effective max_ttl of "1h30m"; TTL value is capped accordingly']);
+    assert.deepEqual(res?.warnings, [
+      'TTL of "3h" exceeded the effective max_ttl of "1h30m"; TTL value is capped accordingly',
+    ]);
   });
 });
 
@@ -250,7 +287,11 @@ void describe('auth/token engine: revoke', () => {
     assert.equal((await h.status('update', 'revoke', { token: parent.clientToken }, root)).status, 204);
     assert.equal(await h.store.lookup(child.clientToken), undefined);
     assert.equal((await h.status('update', 'revoke', { token: 'hvs.nope' }, root)).status, 204);
-    assert.deepEqual(await h.status('update', 'revoke', {}, root), { status: 400, message: 'missing token ID', response: undefined });
+    assert.deepEqual(await h.status('update', 'revoke', {}, root), {
+      status: 400,
+      message: 'missing token ID',
+      response: undefined,
+    });
   });
 
   void it('revoke-self revokes the caller', async () => {
@@ -263,7 +304,10 @@ void describe('auth/token engine: revoke', () => {
   void it('revoke-accessor: 204, warning for unknown accessors, 400 when missing', async () => {
     const { h, root } = await setup();
     const { as: t } = await createVia(h, root, { policies: ['web'] });
-    assert.equal((await h.status('update', 'revoke-accessor', { accessor: t.entry.accessor }, root)).status, 204);
+    assert.equal(
+      (await h.status('update', 'revoke-accessor', { accessor: t.entry.accessor }, root)).status,
+      204,
+    );
     assert.equal(await h.store.lookup(t.clientToken), undefined);
     const again = await h.status('update', 'revoke-accessor', { accessor: t.entry.accessor }, root);
     assert.equal(again.status, 200);
@@ -276,15 +320,27 @@ void describe('auth/token engine: revoke', () => {
     const { as: parent } = await createVia(h, root, { policies: ['web'] });
     const { as: child } = await createVia(h, parent, {});
     const denied = await h.status('update', 'revoke-orphan', { token: parent.clientToken }, parent);
-    assert.deepEqual([denied.status, denied.message], [400, 'root or sudo privileges required to revoke and orphan']);
+    assert.deepEqual(
+      [denied.status, denied.message],
+      [400, 'root or sudo privileges required to revoke and orphan'],
+    );
     assert.equal((await h.status('update', 'revoke-orphan', {}, root)).message, 'missing token ID');
-    assert.equal((await h.status('update', 'revoke-orphan', { token: 'hvs.nope' }, root)).message, 'token to revoke not found');
-    assert.equal((await h.status('update', 'revoke-orphan', { token: parent.clientToken }, root)).status, 204);
+    assert.equal(
+      (await h.status('update', 'revoke-orphan', { token: 'hvs.nope' }, root)).message,
+      'token to revoke not found',
+    );
+    assert.equal(
+      (await h.status('update', 'revoke-orphan', { token: parent.clientToken }, root)).status,
+      204,
+    );
     assert.equal(await h.store.lookup(parent.clientToken), undefined);
     assert.equal((await h.store.lookup(child.clientToken))?.orphan, true);
     const sudoNonRoot = authOf(child.clientToken, child.entry, { sudo: true });
     const { as: grand } = await createVia(h, child, {});
-    assert.equal((await h.status('update', 'revoke-orphan', { token: grand.clientToken }, sudoNonRoot)).status, 204);
+    assert.equal(
+      (await h.status('update', 'revoke-orphan', { token: grand.clientToken }, sudoNonRoot)).status,
+      204,
+    );
   });
 });
 
@@ -293,7 +349,10 @@ void describe('auth/token engine: accessors and tidy', () => {
     const { h, root } = await setup();
     const { as: t } = await createVia(h, root, { policies: ['web'] });
     const res = await h.call('list', 'accessors/', {}, root);
-    assert.deepEqual(((res?.data?.['keys'] as string[]) ?? []).sort(), [root.entry.accessor, t.entry.accessor].sort());
+    assert.deepEqual(
+      ((res?.data?.['keys'] as string[]) ?? []).sort(),
+      [root.entry.accessor, t.entry.accessor].sort(),
+    );
     const engine = await tokenEngineFactory(h.store).create(
       { path: 'auth/token/', type: 'token', accessor: 'a', uuid: 'u', options: {} },
       undefined as never,
@@ -301,7 +360,11 @@ void describe('auth/token engine: accessors and tidy', () => {
     const accessorsSpec = engine.paths.find((p) => new RegExp(`^(?:${p.pattern})$`).test('accessors/'));
     assert.equal(accessorsSpec?.rootProtected, true);
     const others = engine.paths.filter((p) => p !== accessorsSpec && p.rootProtected === true);
-    assert.deepEqual(others, [], 'only accessors is root-protected (revoke-orphan checks sudo itself, as Vault)');
+    assert.deepEqual(
+      others,
+      [],
+      'only accessors is root-protected (revoke-orphan checks sudo itself, as Vault)',
+    );
     assert.equal(tokenEngineFactory(h.store).type, 'token');
   });
 

@@ -103,10 +103,13 @@ export class TokenHarness {
     try {
       const response = await this.call(operation, path, data, auth);
       if (response?.raw !== undefined) return { status: response.raw.status, message: '', response };
-      const empty = response === undefined || (response.data === undefined && response.auth === undefined && response.warnings === undefined);
+      const empty =
+        response === undefined ||
+        (response.data === undefined && response.auth === undefined && response.warnings === undefined);
       return { status: empty ? 204 : 200, message: '', response };
     } catch (err) {
-      if (err instanceof CofferError) return { status: httpStatusOf[err.code], message: err.message, response: undefined };
+      if (err instanceof CofferError)
+        return { status: httpStatusOf[err.code], message: err.message, response: undefined };
       throw err;
     }
   }

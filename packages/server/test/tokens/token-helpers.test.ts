@@ -30,11 +30,19 @@ void describe('calculateTtl (Vault CalculateTTL)', () => {
   void it('caps at the smallest of system max, backend max and explicit max, from the start time', () => {
     const r = calculateTtl({ ...base, increment: 10_000 });
     assert.equal(r.ttl, 7200);
-    assert.deepEqual(r.warnings, ['TTL of "2h46m40s" exceeded the effective max_ttl of "2h"; TTL value is capped accordingly']);
+    assert.deepEqual(r.warnings, [
+      'TTL of "2h46m40s" exceeded the effective max_ttl of "2h"; TTL value is capped accordingly',
+    ]);
     assert.equal(calculateTtl({ ...base, increment: 10_000, backendMaxTtl: 100 }).ttl, 100);
-    assert.equal(calculateTtl({ ...base, increment: 10_000, backendMaxTtl: 100, explicitMaxTtl: 50 }).ttl, 50);
+    assert.equal(
+      calculateTtl({ ...base, increment: 10_000, backendMaxTtl: 100, explicitMaxTtl: 50 }).ttl,
+      50,
+    );
     assert.equal(calculateTtl({ ...base, increment: 10_000, now: 1000 + 7000 }).ttl, 200);
-    assert.throws(() => calculateTtl({ ...base, now: 1000 + 7200 }), (e) => e instanceof CofferError && e.message === 'past the max TTL, cannot renew');
+    assert.throws(
+      () => calculateTtl({ ...base, now: 1000 + 7200 }),
+      (e) => e instanceof CofferError && e.message === 'past the max TTL, cannot renew',
+    );
   });
 
   void it('periodic: period capped by the effective max, and only explicit max bounds the lifetime', () => {

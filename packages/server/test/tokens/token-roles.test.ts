@@ -13,7 +13,17 @@ async function setup() {
 void describe('auth/token roles', () => {
   void it('writes, reads (Vault’s shape), lists and deletes roles', async () => {
     const { h, root } = await setup();
-    assert.equal((await h.status('update', 'roles/deploy', { allowed_policies: 'DB, ops', orphan: true, path_suffix: 'v1.0' }, root)).status, 204);
+    assert.equal(
+      (
+        await h.status(
+          'update',
+          'roles/deploy',
+          { allowed_policies: 'DB, ops', orphan: true, path_suffix: 'v1.0' },
+          root,
+        )
+      ).status,
+      204,
+    );
     const res = await h.call('read', 'roles/deploy', {}, root);
     assert.deepEqual(res?.data, {
       allowed_entity_aliases: null,
@@ -42,7 +52,12 @@ void describe('auth/token roles', () => {
 
   void it('updates keep fields that are not sent; deprecated spellings fill the token_ ones', async () => {
     const { h, root } = await setup();
-    await h.call('update', 'roles/r', { allowed_policies: ['web'], period: '1h', explicit_max_ttl: 7200, token_num_uses: 4 }, root);
+    await h.call(
+      'update',
+      'roles/r',
+      { allowed_policies: ['web'], period: '1h', explicit_max_ttl: 7200, token_num_uses: 4 },
+      root,
+    );
     await h.call('update', 'roles/r', { orphan: true }, root);
     const data = (await h.call('read', 'roles/r', {}, root))?.data ?? {};
     assert.deepEqual(data['allowed_policies'], ['web']);
@@ -53,7 +68,9 @@ void describe('auth/token roles', () => {
     assert.equal(data['token_explicit_max_ttl'], 7200);
     assert.equal(data['token_num_uses'], 4);
     const both = await h.call('update', 'roles/r', { period: 60, token_period: 120 }, root);
-    assert.deepEqual(both?.warnings, ["Both 'token_period' and deprecated 'period' value supplied, ignoring the deprecated value"]);
+    assert.deepEqual(both?.warnings, [
+      "Both 'token_period' and deprecated 'period' value supplied, ignoring the deprecated value",
+    ]);
     const after = (await h.call('read', 'roles/r', {}, root))?.data ?? {};
     assert.equal(after['token_period'], 120);
     assert.equal(after['period'], 0);
@@ -61,14 +78,35 @@ void describe('auth/token roles', () => {
 
   void it('validates role fields', async () => {
     const { h, root } = await setup();
-    assert.equal((await h.status('update', 'roles/r', { token_type: 'nope' }, root)).message, `invalid 'token_type' value "nope"`);
+    assert.equal(
+      (await h.status('update', 'roles/r', { token_type: 'nope' }, root)).message,
+      `invalid 'token_type' value "nope"`,
+    );
     assert.equal((await h.status('update', 'roles/r', { path_suffix: 'a/../b' }, root)).status, 400);
-    assert.equal((await h.status('update', 'roles/r', { token_bound_cidrs: '10.0.0.0/33' }, root)).status, 400);
-    assert.equal((await h.status('update', 'roles/r', { token_type: 'batch' }, root)).status, 400, 'batch needs orphan');
-    const ok = await h.status('update', 'roles/r', { token_bound_cidrs: '10.0.0.0/8,::1', token_explicit_max_ttl: '10000h' }, root);
+    assert.equal(
+      (await h.status('update', 'roles/r', { token_bound_cidrs: '10.0.0.0/33' }, root)).status,
+      400,
+    );
+    assert.equal(
+      (await h.status('update', 'roles/r', { token_type: 'batch' }, root)).status,
+      400,
+      'batch needs orphan',
+    );
+    const ok = await h.status(
+      'update',
+      'roles/r',
+      { token_bound_cidrs: '10.0.0.0/8,::1', token_explicit_max_ttl: '10000h' },
+      root,
+    );
     assert.equal(ok.status, 200);
-    assert.match(ok.response?.warnings?.[0] ?? '', /^Given explicit max TTL of 36000000 is greater than system\/mount allowed value/);
-    assert.deepEqual((await h.call('read', 'roles/r', {}, root))?.data?.['token_bound_cidrs'], ['10.0.0.0/8', '::1']);
+    assert.match(
+      ok.response?.warnings?.[0] ?? '',
+      /^Given explicit max TTL of 36000000 is greater than system\/mount allowed value/,
+    );
+    assert.deepEqual((await h.call('read', 'roles/r', {}, root))?.data?.['token_bound_cidrs'], [
+      '10.0.0.0/8',
+      '::1',
+    ]);
   });
 
   void it('create/:role lets a non-sudo caller escape the subset rule within allowed_policies', async () => {
@@ -89,17 +127,32 @@ void describe('auth/token roles', () => {
 
   void it('glob and disallowed policies, default policy handling', async () => {
     const { h, root, web } = await setup();
-    await h.call('update', 'roles/g', { allowed_policies_glob: 'team-*', disallowed_policies: 'team-secret' }, root);
+    await h.call(
+      'update',
+      'roles/g',
+      { allowed_policies_glob: 'team-*', disallowed_policies: 'team-secret' },
+      root,
+    );
     const ok = await h.call('update', 'create/g', { policies: ['team-a'] }, web);
     assert.deepEqual(ok?.auth?.policies, ['default', 'team-a']);
-    assert.equal((await h.status('update', 'create/g', { policies: ['team-secret'] }, web)).message, 'token policy "team-secret" is disallowed by this role');
+    assert.equal(
+      (await h.status('update', 'create/g', { policies: ['team-secret'] }, web)).message,
+      'token policy "team-secret" is disallowed by this role',
+    );
     await h.call('update', 'roles/nodef', { disallowed_policies: 'default' }, root);
     // As in Vault: inheriting a parent that holds "default" trips the role's disallow list...
-    assert.equal((await h.status('update', 'create/nodef', {}, web)).message, 'token policy "default" is disallowed by this role');
+    assert.equal(
+      (await h.status('update', 'create/nodef', {}, web)).message,
+      'token policy "default" is disallowed by this role',
+    );
     // ...while naming policies leaves "default" out.
     const nodef = await h.call('update', 'create/nodef', { policies: ['web'] }, web);
     assert.deepEqual(nodef?.auth?.policies, ['web']);
-    assert.equal((await h.status('update', 'roles/r2', { path_suffix: 'v1' }, root)).status, 400, "Vault's suffix pattern needs 3+ chars");
+    assert.equal(
+      (await h.status('update', 'roles/r2', { path_suffix: 'v1' }, root)).status,
+      400,
+      "Vault's suffix pattern needs 3+ chars",
+    );
   });
 
   void it('applies orphan, renewable, num_uses, period, explicit max TTL and path suffix from the role', async () => {
@@ -107,15 +160,30 @@ void describe('auth/token roles', () => {
     await h.call(
       'update',
       'roles/svc',
-      { orphan: true, renewable: false, token_num_uses: 3, path_suffix: 'rev2', token_explicit_max_ttl: '2h' },
+      {
+        orphan: true,
+        renewable: false,
+        token_num_uses: 3,
+        path_suffix: 'rev2',
+        token_explicit_max_ttl: '2h',
+      },
       root,
     );
-    const res = await h.call('update', 'create/svc', { num_uses: 10, ttl: '5h', explicit_max_ttl: '3h' }, web);
+    const res = await h.call(
+      'update',
+      'create/svc',
+      { num_uses: 10, ttl: '5h', explicit_max_ttl: '3h' },
+      web,
+    );
     assert.equal(res?.auth?.orphan, true);
     assert.equal(res?.auth?.renewable, false);
     assert.equal(res?.auth?.num_uses, 3);
     assert.equal(res?.auth?.lease_duration, 2 * HOUR);
-    assert.ok(res?.warnings?.includes('Explicit max TTL specified both during creation call and in role; using the lesser value of 7200 seconds'));
+    assert.ok(
+      res?.warnings?.includes(
+        'Explicit max TTL specified both during creation call and in role; using the lesser value of 7200 seconds',
+      ),
+    );
     const entry = await h.store.lookup(res?.auth?.client_token ?? '');
     assert.equal(entry?.path, 'auth/token/create/svc/rev2');
 
@@ -137,6 +205,9 @@ void describe('auth/token roles', () => {
     const { h, root } = await setup();
     await assert.rejects(h.call('update', 'roles/-bad', {}, root), /no route/);
     assert.equal(await h.store.readRole('a/b'), undefined);
-    await assert.rejects(h.store.writeRole({ ...(await import('../../src/tokens/token-role.js')).defaultTokenRole('') }), CofferError);
+    await assert.rejects(
+      h.store.writeRole({ ...(await import('../../src/tokens/token-role.js')).defaultTokenRole('') }),
+      CofferError,
+    );
   });
 });

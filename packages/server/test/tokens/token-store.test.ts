@@ -44,8 +44,14 @@ void describe('TokenStore root tokens', () => {
     const { clientToken } = await h.store.createRootToken({ id: 'devroot' });
     assert.equal(clientToken, 'devroot');
     assert.deepEqual((await h.store.lookup('devroot'))?.policies, ['root']);
-    await assert.rejects(h.store.createRootToken({ id: 'devroot' }), badRequest('cannot create a token with a duplicate ID'));
-    await assert.rejects(h.store.createRootToken({ id: 'hvs.abc' }), badRequest("custom token ID cannot have a '.' in the value"));
+    await assert.rejects(
+      h.store.createRootToken({ id: 'devroot' }),
+      badRequest('cannot create a token with a duplicate ID'),
+    );
+    await assert.rejects(
+      h.store.createRootToken({ id: 'hvs.abc' }),
+      badRequest("custom token ID cannot have a '.' in the value"),
+    );
   });
 
   void it('returns undefined for unknown, empty and absurdly long tokens', async () => {
@@ -150,8 +156,10 @@ void describe('TokenStore revocation', () => {
 
     await h.store.revokeTree(f.child.entry);
 
-    for (const t of [f.child, f.grandchild, f.greatGrandchild]) assert.equal(await h.store.lookup(t.clientToken), undefined);
-    for (const t of [f.root, f.orphan, f.sibling]) assert.notEqual(await h.store.lookup(t.clientToken), undefined);
+    for (const t of [f.child, f.grandchild, f.greatGrandchild])
+      assert.equal(await h.store.lookup(t.clientToken), undefined);
+    for (const t of [f.root, f.orphan, f.sibling])
+      assert.notEqual(await h.store.lookup(t.clientToken), undefined);
     // Children before parents, each exactly once, with their cubbyhole IDs.
     assert.deepEqual(
       revoked.map((e) => e.accessor),
@@ -224,7 +232,11 @@ void describe('TokenStore revocation', () => {
     });
     await assert.rejects(h.store.revokeTree(child.entry), /cubbyhole unavailable/);
     assert.equal(await h.store.lookup(child.clientToken), undefined, 'dead even though revocation failed');
-    assert.ok((await h.dump()).some((r) => r.key.startsWith('sys/token/id/') && r.value.includes('"revoking":"tree"')));
+    assert.ok(
+      (await h.dump()).some(
+        (r) => r.key.startsWith('sys/token/id/') && r.value.includes('"revoking":"tree"'),
+      ),
+    );
     fail = false;
     const report = await h.store.tidy();
     assert.equal(report.finishedRevocations, 1);
@@ -273,7 +285,10 @@ void describe('TokenStore expiry', () => {
     const root = await h.root();
     const parent = await h.store.create(root, { ttl: 60 });
     const child = await h.store.create(authOf(parent.clientToken, parent.entry), { ttl: 3600 });
-    const orphan = await h.store.create(authOf(parent.clientToken, parent.entry, { sudo: true }), { ttl: 3600, noParent: true });
+    const orphan = await h.store.create(authOf(parent.clientToken, parent.entry, { sudo: true }), {
+      ttl: 3600,
+      noParent: true,
+    });
     h.advance(61);
     assert.equal(await h.store.lookup(child.clientToken), undefined);
     assert.notEqual(await h.store.lookup(orphan.clientToken), undefined);
@@ -375,7 +390,9 @@ void describe('TokenStore create rules', () => {
     assert.deepEqual(inherit.entry.policies, ['default', 'web']);
     const noDefault = await h.store.create(root, { policies: ['web'], noDefaultPolicy: true });
     assert.deepEqual(noDefault.entry.policies, ['web']);
-    const fromNoDefault = await h.store.create(authOf(noDefault.clientToken, noDefault.entry), { policies: ['web'] });
+    const fromNoDefault = await h.store.create(authOf(noDefault.clientToken, noDefault.entry), {
+      policies: ['web'],
+    });
     assert.deepEqual(fromNoDefault.entry.policies, ['web']);
   });
 
@@ -391,13 +408,21 @@ void describe('TokenStore create rules', () => {
     const root = await h.root();
     const web = await h.store.create(root, { policies: ['web', 'ops'] });
     const webAuth = authOf(web.clientToken, web.entry);
-    await assert.rejects(h.store.create(webAuth, { policies: ['db'] }), badRequest('child policies must be subset of parent'));
-    await assert.rejects(h.store.create(webAuth, { policies: ['web', 'db'] }), badRequest('child policies must be subset of parent'));
+    await assert.rejects(
+      h.store.create(webAuth, { policies: ['db'] }),
+      badRequest('child policies must be subset of parent'),
+    );
+    await assert.rejects(
+      h.store.create(webAuth, { policies: ['web', 'db'] }),
+      badRequest('child policies must be subset of parent'),
+    );
     const subset = await h.store.create(webAuth, { policies: ['WEB'] });
     assert.deepEqual(subset.entry.policies, ['default', 'web']);
     const explicitDefault = await h.store.create(webAuth, { policies: ['default'] });
     assert.deepEqual(explicitDefault.entry.policies, ['default']);
-    const sudo = await h.store.create(authOf(web.clientToken, web.entry, { sudo: true }), { policies: ['db'] });
+    const sudo = await h.store.create(authOf(web.clientToken, web.entry, { sudo: true }), {
+      policies: ['db'],
+    });
     assert.deepEqual(sudo.entry.policies, ['db', 'default']);
   });
 
@@ -418,7 +443,10 @@ void describe('TokenStore create rules', () => {
   void it('refuses policies reserved for the core', async () => {
     const h = new TokenHarness();
     const root = await h.root();
-    await assert.rejects(h.store.create(root, { policies: ['response-wrapping'] }), badRequest('cannot assign policy "response-wrapping"'));
+    await assert.rejects(
+      h.store.create(root, { policies: ['response-wrapping'] }),
+      badRequest('cannot assign policy "response-wrapping"'),
+    );
   });
 
   void it('id, no_parent and period need root or sudo', async () => {
@@ -427,9 +455,18 @@ void describe('TokenStore create rules', () => {
     const web = await h.store.create(root, { policies: ['web'] });
     const plain = authOf(web.clientToken, web.entry);
     const sudo = authOf(web.clientToken, web.entry, { sudo: true });
-    await assert.rejects(h.store.create(plain, { id: 'mine' }), badRequest('root or sudo privileges required to specify token id'));
-    await assert.rejects(h.store.create(plain, { noParent: true }), badRequest('root or sudo privileges required to create orphan token'));
-    await assert.rejects(h.store.create(plain, { period: 60 }), badRequest('root or sudo privileges required to create periodic token'));
+    await assert.rejects(
+      h.store.create(plain, { id: 'mine' }),
+      badRequest('root or sudo privileges required to specify token id'),
+    );
+    await assert.rejects(
+      h.store.create(plain, { noParent: true }),
+      badRequest('root or sudo privileges required to create orphan token'),
+    );
+    await assert.rejects(
+      h.store.create(plain, { period: 60 }),
+      badRequest('root or sudo privileges required to create periodic token'),
+    );
     const custom = await h.store.create(sudo, { id: 'mine' });
     assert.equal(custom.clientToken, 'mine');
     const orphan = await h.store.create(sudo, { noParent: true });
@@ -441,8 +478,14 @@ void describe('TokenStore create rules', () => {
     const viaOrphanPath = await h.store.create(plain, { orphan: true });
     assert.equal(viaOrphanPath.entry.orphan, true);
     assert.equal(viaOrphanPath.entry.path, 'auth/token/create-orphan');
-    await assert.rejects(h.store.create(sudo, { id: 'a.b' }), badRequest("custom token ID cannot have a '.' in the value"));
-    await assert.rejects(h.store.create(sudo, { id: 'mine' }), badRequest('cannot create a token with a duplicate ID'));
+    await assert.rejects(
+      h.store.create(sudo, { id: 'a.b' }),
+      badRequest("custom token ID cannot have a '.' in the value"),
+    );
+    await assert.rejects(
+      h.store.create(sudo, { id: 'mine' }),
+      badRequest('cannot create a token with a duplicate ID'),
+    );
   });
 
   void it('applies the default TTL, caps requested TTLs at max_lease_ttl and explicit_max_ttl', async () => {
@@ -453,7 +496,9 @@ void describe('TokenStore create rules', () => {
     assert.equal(def.entry.renewable, true);
     const big = await h.store.create(root, { policies: ['web'], ttl: 20 * HOUR });
     assert.equal(big.entry.ttl, 10 * HOUR);
-    assert.deepEqual(big.warnings, ['TTL of "20h" exceeded the effective max_ttl of "10h"; TTL value is capped accordingly']);
+    assert.deepEqual(big.warnings, [
+      'TTL of "20h" exceeded the effective max_ttl of "10h"; TTL value is capped accordingly',
+    ]);
     const emt = await h.store.create(root, { policies: ['web'], ttl: 2 * HOUR, explicitMaxTtl: 90 * 60 });
     assert.equal(emt.entry.ttl, 90 * 60);
     assert.equal(emt.entry.explicitMaxTtl, 90 * 60);
@@ -478,13 +523,25 @@ void describe('TokenStore create rules', () => {
   void it('rejects bad numbers and batch tokens', async () => {
     const h = new TokenHarness();
     const root = await h.root();
-    await assert.rejects(h.store.create(root, { numUses: -1 }), badRequest('number of uses cannot be negative'));
+    await assert.rejects(
+      h.store.create(root, { numUses: -1 }),
+      badRequest('number of uses cannot be negative'),
+    );
     await assert.rejects(h.store.create(root, { ttl: -5 }), badRequest('ttl must be positive'));
-    await assert.rejects(h.store.create(root, { explicitMaxTtl: -5 }), badRequest('explicit_max_ttl must be positive'));
+    await assert.rejects(
+      h.store.create(root, { explicitMaxTtl: -5 }),
+      badRequest('explicit_max_ttl must be positive'),
+    );
     await assert.rejects(h.store.create(root, { period: -5 }), badRequest('period must be positive'));
-    await assert.rejects(h.store.create(root, { type: 'batch' }), badRequest(/batch tokens are not supported/));
+    await assert.rejects(
+      h.store.create(root, { type: 'batch' }),
+      badRequest(/batch tokens are not supported/),
+    );
     await assert.rejects(h.store.create(root, { type: 'weird' }), badRequest("invalid 'token_type' value"));
-    await assert.rejects(h.store.create(root, { entityAlias: 'x' }), badRequest("'entity_alias' is only allowed in combination with token role"));
+    await assert.rejects(
+      h.store.create(root, { entityAlias: 'x' }),
+      badRequest("'entity_alias' is only allowed in combination with token role"),
+    );
   });
 
   void it('a use-limited parent cannot create children; a revoked parent is not found', async () => {
@@ -497,13 +554,20 @@ void describe('TokenStore create rules', () => {
     );
     const gone = await h.store.create(root, {});
     await h.store.revokeTree(gone.entry);
-    await assert.rejects(h.store.create(authOf(gone.clientToken, gone.entry), {}), badRequest('parent token lookup failed: no parent found'));
+    await assert.rejects(
+      h.store.create(authOf(gone.clientToken, gone.entry), {}),
+      badRequest('parent token lookup failed: no parent found'),
+    );
   });
 
   void it('sanitizes display names, keeps meta, warns about missing policies, inherits entity', async () => {
     const h = new TokenHarness();
     const root = await h.root();
-    const t = await h.store.create(root, { displayName: 'my app/v2!', meta: { team: 'blue' }, policies: ['web', 'ghost'] });
+    const t = await h.store.create(root, {
+      displayName: 'my app/v2!',
+      meta: { team: 'blue' },
+      policies: ['web', 'ghost'],
+    });
     assert.equal(t.entry.displayName, 'token-my-app-v2');
     assert.deepEqual(t.entry.meta, { team: 'blue' });
     assert.deepEqual(t.warnings, ['Policy "ghost" does not exist']);
@@ -539,7 +603,9 @@ void describe('TokenStore renew', () => {
     h.advance(1800);
     const r = await h.store.renew(emt.entry, 2 * HOUR);
     assert.equal(r.leaseDuration, 3600, '90m from issue minus 30m elapsed');
-    assert.deepEqual(r.warnings, ['TTL of "2h" exceeded the effective max_ttl of "1h"; TTL value is capped accordingly']);
+    assert.deepEqual(r.warnings, [
+      'TTL of "2h" exceeded the effective max_ttl of "1h"; TTL value is capped accordingly',
+    ]);
 
     const t = await h.store.create(root, { ttl: 3.5 * HOUR });
     h.advance(3 * HOUR);
@@ -589,7 +655,11 @@ void describe('TokenStore login tokens and tidy', () => {
     assert.equal(t.entry.orphan, true);
     assert.equal(t.entry.ttl, 2 * HOUR);
     h.advance(HOUR);
-    assert.equal((await h.store.renew(t.entry, 5 * HOUR)).leaseDuration, 2 * HOUR, 'token_max_ttl from issue');
+    assert.equal(
+      (await h.store.renew(t.entry, 5 * HOUR)).leaseDuration,
+      2 * HOUR,
+      'token_max_ttl from issue',
+    );
   });
 
   void it('tidy removes dangling accessor and parent index entries and orphans children of lost parents', async () => {
@@ -598,10 +668,15 @@ void describe('TokenStore login tokens and tidy', () => {
     const parent = await h.store.create(root, {});
     const child = await h.store.create(authOf(parent.clientToken, parent.entry), {});
     // Simulate a crash that lost the parent's primary entry, and a dangling accessor entry.
-    const parentIdKey = (await h.dump()).find((r) => r.key.startsWith('sys/token/id/') && r.value.includes(`"accessor":"${parent.entry.accessor}"`));
+    const parentIdKey = (await h.dump()).find(
+      (r) => r.key.startsWith('sys/token/id/') && r.value.includes(`"accessor":"${parent.entry.accessor}"`),
+    );
     assert.ok(parentIdKey !== undefined);
     await h.backend.delete(parentIdKey.key);
-    await h.backend.put('sys/token/accessor/deadbeef', new TextEncoder().encode('{"accessor":"x","tokenHash":"00"}'));
+    await h.backend.put(
+      'sys/token/accessor/deadbeef',
+      new TextEncoder().encode('{"accessor":"x","tokenHash":"00"}'),
+    );
     await h.backend.put('sys/token/parent/ffff/eeee', new Uint8Array());
     h.store.clearCache();
 
