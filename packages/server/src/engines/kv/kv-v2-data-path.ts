@@ -16,6 +16,7 @@ import { checkAndSet } from './kv-v2-check-and-set.js';
 import type { KvV2Context } from './kv-v2-context.js';
 import { type KvV2Config, KvV2Store } from './kv-v2-store.js';
 import { jsonMergePatch } from './json-merge-patch.js';
+import { readLiveVersion } from './read-live-version.js';
 
 /**
  * `data/<path>`: read a version (`?version=`), write a new version (`data`, `options.cas`),
@@ -36,20 +37,9 @@ export function kvV2DataPath(ctx: KvV2Context): PathSpec {
       read: (req, fields) => {
         const path = pathOf(fields);
         return ctx.locks.run(path, async () => {
-          const store = new KvV2Store(req.storage);
-          const meta = await store.metadata(path);
-          if (meta === undefined) return undefined;
           const requested = (fields['version'] as number | undefined) ?? 0;
-          const version = requested > 0 ? requested : meta.currentVersion;
-          const vm = versionMetadataOf(meta, version);
-          if (vm === undefined) return undefined;
-          const metadata = versionView(meta, version, vm);
-          if (vm.destroyed || isSoftDeleted(vm, ctx.now())) {
-            throw new CofferError(ErrorCode.NotFound, '', { data: { data: null, metadata } });
-          }
-          const data = await store.versionData(path, version);
-          if (data === undefined) throw new CofferError(ErrorCode.Internal, 'could not find version data');
-          return { data: { data, metadata } };
+          const live = await readLiveVersion(new KvV2Store(req.storage), path, requested, ctx.now(), 'data');
+          return live === undefined ? undefined : { data: { data: live.data, metadata: live.metadata } };
         });
       },
 

@@ -1,9 +1,7 @@
-import { CofferError } from '../../errors/coffer-error.js';
-import { ErrorCode } from '../../errors/error-code.js';
 import type { PathSpec } from '../../logical/path-spec.js';
-import { isSoftDeleted, versionMetadataOf, versionView } from './key-metadata.js';
 import type { KvV2Context } from './kv-v2-context.js';
 import { KvV2Store } from './kv-v2-store.js';
+import { readLiveVersion } from './read-live-version.js';
 
 /** Vault's ceiling on subkeys nesting when `depth` is 0 (unlimited). */
 const MAX_DEPTH = 100;
@@ -24,21 +22,22 @@ export function kvV2SubkeysPath(ctx: KvV2Context): PathSpec {
       read: (req, fields) => {
         const path = fields['path'] as string;
         return ctx.locks.run(path, async () => {
-          const store = new KvV2Store(req.storage);
-          const meta = await store.metadata(path);
-          if (meta === undefined) return undefined;
           const requested = (fields['version'] as number | undefined) ?? 0;
-          const version = requested > 0 ? requested : meta.currentVersion;
-          const vm = versionMetadataOf(meta, version);
-          if (vm === undefined) return undefined;
-          const metadata = versionView(meta, version, vm);
-          if (vm.destroyed || isSoftDeleted(vm, ctx.now())) {
-            throw new CofferError(ErrorCode.NotFound, '', { data: { subkeys: null, metadata } });
-          }
-          const data = await store.versionData(path, version);
-          if (data === undefined) throw new CofferError(ErrorCode.Internal, 'could not find version data');
+          const live = await readLiveVersion(
+            new KvV2Store(req.storage),
+            path,
+            requested,
+            ctx.now(),
+            'subkeys',
+          );
+          if (live === undefined) return undefined;
           const depth = (fields['depth'] as number | undefined) ?? 0;
-          return { data: { subkeys: stripValues(data, 1, depth > 0 ? depth : MAX_DEPTH), metadata } };
+          return {
+            data: {
+              subkeys: stripValues(live.data, 1, depth > 0 ? depth : MAX_DEPTH),
+              metadata: live.metadata,
+            },
+          };
         });
       },
     },
