@@ -611,7 +611,7 @@ export class TokenStore {
         await this.#revokeTree(hash);
         count++;
       } catch (err) {
-        this.#logger?.warn({ err }, 'token store: revoking an expired token failed');
+        this.#logger?.warn(errorFields(err), 'token store: revoking an expired token failed');
       }
     }
     return count;
@@ -1027,7 +1027,7 @@ export class TokenStore {
         }
       } catch (err) {
         errors++;
-        this.#logger?.warn({ err }, 'token store: tidy could not revoke a token');
+        this.#logger?.warn(errorFields(err), 'token store: tidy could not revoke a token');
       }
     }
 
@@ -1047,7 +1047,7 @@ export class TokenStore {
         }
       } catch (err) {
         errors++;
-        this.#logger?.warn({ err }, 'token store: tidy could not clean a parent index');
+        this.#logger?.warn(errorFields(err), 'token store: tidy could not clean a parent index');
       }
     }
 
@@ -1061,7 +1061,7 @@ export class TokenStore {
         deletedAccessors++;
       } catch (err) {
         errors++;
-        this.#logger?.warn({ err }, 'token store: tidy could not clean an accessor index entry');
+        this.#logger?.warn(errorFields(err), 'token store: tidy could not clean an accessor index entry');
       }
     }
 
@@ -1077,4 +1077,13 @@ export class TokenStore {
     this.#logger?.info({ ...report }, 'token store: tidy finished');
     return report;
   }
+}
+
+/** What a log line may say about a failure: its type and stable code, never its message. */
+function errorFields(err: unknown): { error_name: string; error_code?: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return {
+    error_name: err instanceof Error ? err.name : typeof err,
+    ...(typeof code === 'string' ? { error_code: code } : {}),
+  };
 }
