@@ -372,6 +372,27 @@ export class Barrier implements StorageView {
     await this.#backend.delete(key);
   }
 
+  /**
+   * Puts and deletes applied atomically when the backend supports transactions (one raft entry
+   * for the raft backend), else in order. Validated and encrypted in full before anything is written.
+   */
+  async transaction(ops: readonly TxnOp[]): Promise<void> {
+    const { keyring } = this.#requireUnsealed();
+    const sealedOps: TxnOp[] = [];
+    for (const op of ops) {
+      checkNotReserved(op.key);
+      assertValidKey(op.key);
+      if (op.kind === 'delete') {
+        sealedOps.push(op);
+        continue;
+      }
+      sealedOps.push({ kind: 'put', key: op.key, value: keyring.encrypt(op.key, op.value) });
+      const term = keyring.activeTerm;
+      this.#encryptions.set(term, (this.#encryptions.get(term) ?? 0) + 1);
+    }
+    if (sealedOps.length > 0) await this.#write(sealedOps);
+  }
+
   /** Direct children of `prefix`, as the backend lists them, without the reserved keys. */
   async list(prefix: string): Promise<string[]> {
     this.#requireUnsealed();

@@ -1,3 +1,4 @@
+import type { TxnOp } from './physical-backend.js';
 import type { Storage, StorageView } from './storage.js';
 
 /** A StorageView that prepends `prefix` to every key before delegating to `storage`. */
@@ -23,7 +24,20 @@ export class PrefixedView implements StorageView {
     return this.storage.list(this.prefix + prefix);
   }
 
+  transaction(ops: readonly TxnOp[]): Promise<void> {
+    const prefixed = ops.map((op) => ({ ...op, key: this.prefix + op.key }));
+    if (this.storage.transaction !== undefined) return this.storage.transaction(prefixed);
+    return applyInOrder(this.storage, prefixed);
+  }
+
   view(prefix: string): StorageView {
     return new PrefixedView(this.storage, this.prefix + prefix);
+  }
+}
+
+async function applyInOrder(storage: Storage, ops: readonly TxnOp[]): Promise<void> {
+  for (const op of ops) {
+    if (op.kind === 'put') await storage.put(op.key, op.value);
+    else await storage.delete(op.key);
   }
 }

@@ -1,3 +1,5 @@
+import type { TxnOp } from './physical-backend.js';
+
 /**
  * Logical storage: plaintext on this side of the barrier. Engines see a `StorageView`
  * scoped to their mount; they never see the physical backend.
@@ -8,6 +10,11 @@ export interface Storage {
   delete(key: string): Promise<void>;
   /** Direct children, as PhysicalBackend.list. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * Applies every operation atomically when the physical backend supports transactions (one raft
+   * entry), else in order. Optional: callers fall back to put/delete when it is absent.
+   */
+  transaction?(ops: readonly TxnOp[]): Promise<void>;
 }
 
 export interface StorageView extends Storage {

@@ -49,8 +49,9 @@ export function kvV2DataPath(ctx: KvV2Context): PathSpec {
         if (data === undefined) throw new CofferError(ErrorCode.BadRequest, 'no data provided');
         return ctx.locks.run(path, async () => {
           const store = new KvV2Store(req.storage);
-          const config = await store.config();
-          const meta = (await store.metadata(path)) ?? emptyKeyMetadata(ctx.now());
+          // Both reads at once: on raft storage they share one ReadIndex round.
+          const [config, stored] = await Promise.all([store.config(), store.metadata(path)]);
+          const meta = stored ?? emptyKeyMetadata(ctx.now());
           checkAndSet(optionsOf(fields), config, meta);
           return writeVersion(ctx, store, path, meta, config, data);
         });
@@ -105,7 +106,7 @@ function optionsOf(fields: FieldValues): Readonly<Record<string, unknown>> | und
   return fields['options'] as Readonly<Record<string, unknown>> | undefined;
 }
 
-/** Stores `data` as the next version, then the metadata; trims versions past max_versions. */
+/** Stores `data` as the next version with its metadata, trimming versions past max_versions. */
 async function writeVersion(
   ctx: KvV2Context,
   store: KvV2Store,
@@ -116,17 +117,13 @@ async function writeVersion(
 ): Promise<LogicalResponse> {
   const now = ctx.now();
   const added = addVersion(meta, now, deletionTimeFor(now, config, meta), config.maxVersions);
-  await store.putVersionData(path, added.version, data);
-  await store.putMetadata(path, added.meta);
+  // Version record, metadata and trimmed versions in one transaction: one raft entry per write.
+  const cleaned = await store.putVersion(path, added.version, data, added.meta, added.trimmed);
   const response: LogicalResponse = { data: versionView(added.meta, added.version, added.versionMetadata) };
-  try {
-    for (const old of added.trimmed) await store.deleteVersionData(path, old);
-  } catch {
-    // The write itself succeeded; Vault prefers a warning to an error here.
-    return {
-      ...response,
-      warnings: ['error occurred when cleaning up old versions; some old version data may remain in storage'],
-    };
-  }
-  return response;
+  if (cleaned) return response;
+  // The write itself succeeded; Vault prefers a warning to an error here.
+  return {
+    ...response,
+    warnings: ['error occurred when cleaning up old versions; some old version data may remain in storage'],
+  };
 }

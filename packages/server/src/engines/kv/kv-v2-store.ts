@@ -39,6 +39,12 @@ const CONFIG_KEY = 'config';
 const METADATA_PREFIX = 'metadata/';
 const VERSIONS_PREFIX = 'versions/';
 
+const encoder = new TextEncoder();
+
+function jsonBytes(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
 function versionKey(path: string, version: number): string {
   const digest = createHash('sha256').update(path, 'utf8').digest('hex');
   return `${VERSIONS_PREFIX}${digest}/${version}`;
@@ -85,6 +91,39 @@ export class KvV2Store {
   putVersionData(path: string, version: number, data: Record<string, unknown>): Promise<void> {
     const record: VersionRecord = { data };
     return putJson(this.#storage, versionKey(path, version), record);
+  }
+
+  /**
+   * A new version: its record, the metadata that references it and the deletion of trimmed
+   * versions, atomically in one storage transaction (one raft entry) when the storage supports
+   * it, else in that order (a crash in between leaves an unreferenced record, see above).
+   * Resolves false when only the clean-up of trimmed versions failed (the version is stored).
+   */
+  async putVersion(
+    path: string,
+    version: number,
+    data: Record<string, unknown>,
+    meta: KeyMetadata,
+    trimmed: readonly number[],
+  ): Promise<boolean> {
+    const storage = this.#storage;
+    if (storage.transaction === undefined) {
+      await this.putVersionData(path, version, data);
+      await this.putMetadata(path, meta);
+      try {
+        for (const old of trimmed) await this.deleteVersionData(path, old);
+      } catch {
+        return false;
+      }
+      return true;
+    }
+    const record: VersionRecord = { data };
+    await storage.transaction([
+      { kind: 'put', key: versionKey(path, version), value: jsonBytes(record) },
+      { kind: 'put', key: METADATA_PREFIX + path, value: jsonBytes(meta) },
+      ...trimmed.map((old) => ({ kind: 'delete' as const, key: versionKey(path, old) })),
+    ]);
+    return true;
   }
 
   deleteVersionData(path: string, version: number): Promise<void> {
