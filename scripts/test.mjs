@@ -16,8 +16,13 @@ const args = process.argv.slice(2);
 const filters = args.filter((a) => !a.startsWith('--'));
 const passThrough = args.filter((a) => a.startsWith('--'));
 
-/** Directories never searched: fault and compose suites have their own npm scripts. */
-const excluded = new Set(['node_modules', 'dist', 'fault', 'compose', 'bench']);
+/**
+ * Directories never searched: the compose suite and the fault suite's cluster harness start
+ * clusters and have their own npm scripts (test:compose, test:fault); the fault suite's
+ * checkers (test/fault/checker) are plain unit tests and run here.
+ */
+const excluded = new Set(['node_modules', 'dist', 'compose', 'bench']);
+const excludedPaths = new Set([join(root, 'test', 'fault', 'harness')]);
 
 function walk(dir, out) {
   let names;
@@ -29,6 +34,7 @@ function walk(dir, out) {
   for (const name of names) {
     if (excluded.has(name)) continue;
     const path = join(dir, name);
+    if (excludedPaths.has(path)) continue;
     const st = statSync(path);
     if (st.isDirectory()) walk(path, out);
     else if (name.endsWith('.test.ts')) out.push(path);

@@ -38,6 +38,18 @@ export type {
 } from './node/raft-node.js';
 export type { StateMachine } from './node/state-machine.js';
 export {
+  FAILPOINTS,
+  FailpointSet,
+  failpoint,
+  failpointArmed,
+  failpointEachChunk,
+  failpointHitAt,
+  failpointsArmed,
+  fireFailpoint,
+  parseFailpoints,
+} from './node/failpoint.js';
+export type { FailpointName } from './node/failpoint.js';
+export {
   RaftNodeError,
   NotLeaderError,
   LeadershipLostError,

@@ -49,6 +49,21 @@ void describe('HistoryRecorder', () => {
     assert.throws(() => rec.complete(p, { outcome: 'ok', result: null }), /not in flight/);
   });
 
+  void it('discard(): an op that never reached the system is not recorded; ids keep invocation order', () => {
+    const rec = new HistoryRecorder({ clock: fakeClock() });
+    const a = rec.invoke(1, { type: 'write', key: 'k', value: 1 });
+    const b = rec.invoke(2, { type: 'write', key: 'k', value: 2 });
+    rec.discard(a);
+    rec.complete(b, { outcome: 'ok' });
+    assert.deepEqual(
+      rec.history().map((h) => h.id),
+      [1],
+    );
+    assert.equal(rec.pendingCount, 0);
+    assert.throws(() => rec.discard(a), /not in flight/);
+    assert.throws(() => rec.complete(a, { outcome: 'ok' }), /not in flight/);
+  });
+
   void it('run(): records the completion, or records a thrown error as info and rethrows it', async () => {
     const rec = new HistoryRecorder({ clock: fakeClock() });
     const ok = await rec.run(1, 'n1', { type: 'write', key: 'k', value: 1 }, async () => ({ outcome: 'ok' }));

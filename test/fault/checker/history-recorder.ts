@@ -78,6 +78,14 @@ export class HistoryRecorder {
   }
 
   /**
+   * Forgets an invoked op that provably never reached the system (e.g. a refused TCP connect):
+   * it is not recorded at all. Ids stay in invocation order (with a gap).
+   */
+  discard(pending: PendingOp): void {
+    if (!this.inFlight.delete(pending.id)) throw new Error(`op ${pending.id} is not in flight`);
+  }
+
+  /**
    * Invokes, runs and completes one op. A thrown error is recorded as `info` (indeterminate) and
    * rethrown: callers that can tell a definite failure must return `{ outcome: 'fail' }` instead.
    */

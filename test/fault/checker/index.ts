@@ -43,3 +43,5 @@ export { partitionByKey } from './partition-by-key.js';
 export { wglSearch, type WglBudget, type WglProblem, type WglResult } from './wgl-search.js';
 export { HistoryBuilder, type Span } from './history-builder.js';
 export { simulateRegisterHistory, type RegisterSimulationOptions } from './simulate-register-history.js';
+export { checkHistory, type HistoryCheck, type HistoryCheckOptions } from './check-history.js';
+export { counterView, countOf } from './counter-view.js';

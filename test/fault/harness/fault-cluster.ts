@@ -29,19 +29,44 @@ export interface FaultClusterOptions extends ClusterOptions {
   readonly ids?: readonly string[];
   /** Root directory (default: a new temp dir). */
   readonly root?: string;
+  /** raft `snapshot_threshold` (server default 8192); ≈ 50 makes forced snapshot installs cheap (F8). */
+  readonly snapshotThreshold?: number;
+  /** raft `trailing_logs` (server default 10000); ≈ 10 with a small threshold. */
+  readonly trailingLogs?: number;
 }
 
-/** A node whose advertised cluster address is its proxy. */
+/**
+ * A node whose advertised cluster address is its proxy. `id` names the machine (links, proxies,
+ * data directory); `raftId` is the raft `node_id` it runs under, which changes when the
+ * membership fault wipes it and brings it back as a new server.
+ */
 export class FaultNode extends HaNodeProcess {
   readonly proxyPort: number;
+  raftId: string;
   #paused = false;
+  #spec: NodeSpec | undefined;
+  #options: FaultClusterOptions = {};
 
   constructor(id: string, apiPort: number, clusterPort: number, proxyPort: number, dir: string) {
     super(id, apiPort, clusterPort, dir);
     this.proxyPort = proxyPort;
+    this.raftId = id;
   }
 
-  override async writeConfig(spec: NodeSpec, options: ClusterOptions): Promise<void> {
+  /** Runs under raft node_id `raftId` from the next start (rewrites the config). */
+  async setRaftId(raftId: string): Promise<void> {
+    this.raftId = raftId;
+    if (this.#spec !== undefined) await this.writeConfig(this.#spec, this.#options);
+  }
+
+  override async writeConfig(spec: NodeSpec, options: FaultClusterOptions): Promise<void> {
+    this.#spec = spec;
+    this.#options = options;
+    const tuning =
+      (options.snapshotThreshold === undefined
+        ? ''
+        : `  snapshot_threshold = ${options.snapshotThreshold}\n`) +
+      (options.trailingLogs === undefined ? '' : `  trailing_logs = ${options.trailingLogs}\n`);
     const retry = (spec.retryJoin ?? [])
       .map((addr) => `  retry_join {\n    leader_api_addr = "${addr}"\n  }\n`)
       .join('');
@@ -49,9 +74,9 @@ export class FaultNode extends HaNodeProcess {
       this.configFile,
       `storage "raft" {
   path    = "${join(this.dir, 'data')}"
-  node_id = "${this.id}"
+  node_id = "${this.raftId}"
   performance_multiplier = ${options.performanceMultiplier ?? 2}
-${retry}}
+${tuning}${retry}}
 
 listener "tcp" {
   address         = "127.0.0.1:${this.apiPort}"
@@ -219,6 +244,150 @@ export class FaultCluster {
     });
   }
 
+  /** SIGKILLs every live node at once (the signals go out back to back), then waits for the exits. */
+  async killAll(): Promise<void> {
+    const live = this.nodes.filter((n) => n.alive);
+    for (const n of live) {
+      if (n.paused) n.resume();
+      n.server.child.kill('SIGKILL');
+    }
+    await Promise.all(live.map((n) => n.kill()));
+  }
+
+  /**
+   * SIGKILLs `n` (if running) and starts it with extra environment `env` (e.g. an armed
+   * `COFFER_FAILPOINT`), then tries to unseal it for up to `unsealMs`; resolves false when the
+   * process died meanwhile (a failpoint may fire as soon as raft runs).
+   */
+  async restartWithEnv(n: FaultNode, env: NodeJS.ProcessEnv, unsealMs = 30_000): Promise<boolean> {
+    await n.kill();
+    await n.start(env);
+    try {
+      await eventually(`${n.id} to unseal`, unsealMs, async () => {
+        if (!n.alive) return false;
+        const u = await n.unseal(this.keys);
+        return u.body?.['sealed'] === false ? true : undefined;
+      });
+    } catch {
+      // reported below
+    }
+    return n.alive;
+  }
+
+  /** The raft configuration as the active node reports it. */
+  async configuration(): Promise<RaftServer[]> {
+    const a = await this.active();
+    const r = await withTimeout(
+      a.request('GET', 'sys/storage/raft/configuration', { token: this.rootToken }),
+      5_000,
+    );
+    if (r.status !== 200) throw new Error(`raft configuration: ${r.status} ${r.text}`);
+    return (r.body?.['data'] as { config: { servers: RaftServer[] } }).config.servers;
+  }
+
+  /** Waits until `raftId` is a voter (`true`) or absent from the configuration (`false`). */
+  async awaitMembership(raftId: string, voter: boolean, timeoutMs = 60_000): Promise<void> {
+    await eventually(`${raftId} to be ${voter ? 'a voter' : 'removed'}`, timeoutMs, async () => {
+      const s = (await this.configuration()).find((x) => x.node_id === raftId);
+      return (voter ? s?.voter === true : s === undefined) ? true : undefined;
+    });
+  }
+
+  /** `sys/storage/raft/remove-peer` through the active node. */
+  async removePeer(raftId: string): Promise<{ status: number; text: string }> {
+    const a = await this.active();
+    return withTimeout(
+      a.request('POST', 'sys/storage/raft/remove-peer', {
+        token: this.rootToken,
+        body: { server_id: raftId },
+      }),
+      15_000,
+    );
+  }
+
+  /** Prometheus metrics of one node (`coffer_raft_*`), by name. */
+  async metrics(n: FaultNode): Promise<Map<string, number>> {
+    const r = await withTimeout(
+      n.request('GET', 'sys/metrics?format=prometheus', { token: this.rootToken }),
+      5_000,
+    );
+    if (r.status !== 200) throw new Error(`metrics of ${n.id}: ${r.status} ${r.text.slice(0, 200)}`);
+    const out = new Map<string, number>();
+    for (const line of r.text.split('\n')) {
+      const m = /^(coffer_raft_[a-z_]+)(?:\{[^}]*\})? ([-+0-9.eE]+)$/.exec(line);
+      if (m !== null) out.set(m[1] as string, Number(m[2]));
+    }
+    return out;
+  }
+
+  /**
+   * Makes `n` the leader: step-down on the current leader while every other node is paused for a
+   * moment (leadership goes to the most caught-up reachable voter). Bounded; false if it failed.
+   */
+  async makeLeader(n: FaultNode, timeoutMs = 30_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const l = await this.leaderOrUndefined();
+      if (l === n) return true;
+      if (l === undefined || !n.alive) {
+        await new Promise((r) => setTimeout(r, 300));
+        continue;
+      }
+      const others = this.nodes.filter((x) => x !== l && x !== n && x.alive && !x.paused);
+      for (const o of others) o.pause();
+      try {
+        await withTimeout(l.request('PUT', 'sys/step-down', { token: this.rootToken }), 5_000).catch(
+          () => undefined,
+        );
+      } finally {
+        for (const o of others) o.resume();
+      }
+      await eventually('a leader after step-down', 10_000, async () =>
+        (await this.leaderOrUndefined()) !== undefined ? true : undefined,
+      ).catch(() => undefined);
+    }
+    return (await this.leaderOrUndefined()) === n;
+  }
+
+  /**
+   * Writes `count` KV entries (keys under `secret/data/nemesis-fill/`) through the active node,
+   * `concurrency` at a time, stopping early when `until()` says so. Bounded by `timeoutMs`.
+   * Returns the number acknowledged.
+   */
+  async fill(
+    count: number,
+    opts: { concurrency?: number; timeoutMs?: number; until?: () => boolean | Promise<boolean> } = {},
+  ): Promise<number> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    let next = 0;
+    let ok = 0;
+    let done = false;
+    const worker = async (): Promise<void> => {
+      while (!done && next < count && Date.now() < deadline) {
+        const i = next++;
+        if (i % 10 === 0 && opts.until !== undefined && (await opts.until())) {
+          done = true;
+          return;
+        }
+        try {
+          const a = await this.active(5_000);
+          const r = await withTimeout(
+            a.request('POST', `secret/data/nemesis-fill/${i % 64}`, {
+              token: this.rootToken,
+              body: { data: { i } },
+            }),
+            5_000,
+          );
+          if (r.status === 200) ok++;
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: opts.concurrency ?? 4 }, () => worker()));
+    return ok;
+  }
+
   // ---- network faults (directed links) ----
 
   /** Cuts every link between the groups `a` and `b` (both directions) with `mode`. */
@@ -304,6 +473,14 @@ export class FaultCluster {
     for (const p of this.proxies) await p.close().catch(() => undefined);
     if (!keep) await rm(this.root, { recursive: true, force: true });
   }
+}
+
+/** One server of `sys/storage/raft/configuration`. */
+export interface RaftServer {
+  readonly node_id: string;
+  readonly address: string;
+  readonly leader: boolean;
+  readonly voter: boolean;
 }
 
 export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -25,6 +25,7 @@ import { LogCorruptionError } from '../storage/log-corruption-error.js';
 import type { LogStore, PersistedState } from '../storage/log-store.js';
 import type { SnapshotStore } from '../storage/snapshot-store.js';
 import { seededRandom } from '../transport/seeded-random.js';
+import { failpoint, failpointEachChunk, failpointsArmed } from './failpoint.js';
 import type { Transport } from '../transport/transport.js';
 import {
   LeadershipLostError,
@@ -508,7 +509,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const snap = m.snapshot;
     if (snap === undefined) throw new Error('Snap message without snapshot metadata');
     this.#lastContact.set(m.from, Date.now());
-    await this.#snapshotStore.write(snap.metadata, data);
+    await this.#snapshotStore.write(snap.metadata, failpointEachChunk('raft-snapshot-install-mid', data));
     if (this.#state.kind !== 'running') throw new RaftNodeError('stopped', 'node not running');
     this.#metrics.snapshotsReceived++;
     this.#metrics.messagesReceived++;
@@ -836,12 +837,16 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     if (newSnapshot || termOrVote || rd.entries.length > 0) {
       const started = performance.now();
       const hardState = this.#latestHardState !== prev ? this.#latestHardState : undefined;
+      failpoint('raft-before-log-sync');
       await this.#logStore.write({
         snapshot: newSnapshot ? snap.metadata : undefined,
         entries: rd.entries,
         hardState,
       });
       this.#hardState = this.#latestHardState;
+      failpoint('raft-after-log-sync');
+      if (failpointsArmed && rd.entries.some((e) => e.type === EntryType.ConfChange))
+        failpoint('raft-before-conf-commit');
       this.#metrics.lastPersistMs = performance.now() - started;
       this.#metrics.fsyncs++;
       this.#metrics.entriesPersisted += rd.entries.length;
@@ -902,7 +907,10 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     let ok = false;
     try {
       if (meta === undefined || !this.#snapshotStore.has(meta)) throw new Error('snapshot bytes not held');
-      await this.#transport.sendSnapshot(m, this.#snapshotStore.read(meta));
+      await this.#transport.sendSnapshot(
+        m,
+        failpointEachChunk('raft-snapshot-send-mid', this.#snapshotStore.read(meta)),
+      );
       ok = true;
       this.#metrics.snapshotsSent++;
     } catch {
@@ -917,7 +925,10 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const meta = snap.metadata;
     if (!this.#snapshotStore.has(meta))
       throw new LogCorruptionError(`snapshot ${meta.term}-${meta.index}`, 'bytes missing at install');
-    await this.#sm.restore(toAsync(this.#snapshotStore.read(meta)), meta);
+    await this.#sm.restore(
+      failpointEachChunk('raft-snapshot-install-mid', toAsync(this.#snapshotStore.read(meta))),
+      meta,
+    );
     this.#applied = meta.index;
     this.#metrics.snapshotsInstalled++;
     await this.#snapshotStore.retain(meta);
@@ -931,6 +942,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   }
 
   async #apply(entries: readonly Entry[]): Promise<void> {
+    failpoint('raft-before-apply');
     let conf: { index: number; confState: ConfState } | undefined;
     for (const e of entries) {
       if (e.type !== EntryType.ConfChange) continue;
@@ -947,6 +959,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       }
     }
     await this.#sm.apply(entries);
+    failpoint('raft-after-apply');
     if (conf !== undefined) {
       await this.#logStore.write({ appliedConf: conf });
       this.#metrics.fsyncs++;

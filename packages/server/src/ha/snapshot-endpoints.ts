@@ -4,6 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { failpointHitAt, fireFailpoint } from '@coffer/raft';
 import { SnapshotError, verifySnapshot } from '@coffer/snapshot';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
@@ -238,19 +239,17 @@ export class SnapshotEndpoints {
 }
 
 /**
- * The test failpoint `COFFER_FAILPOINT=restore-after-chunks:K`: the process SIGKILLs itself once
- * K restore chunks were proposed and applied (a leader crash in the middle of a restore). Inert
- * unless set.
+ * The failpoint `restore-mid` (`COFFER_FAILPOINT=restore-mid:K`, old name `restore-after-chunks:K`;
+ * see @coffer/raft failpoint.ts): the process SIGKILLs itself once K chunks of a restore were
+ * proposed and applied (a leader crash in the middle of a restore). Counted per restore. Inert
+ * unless armed.
  */
-export function restoreFailpoint(value: string | undefined): {
-  afterRestoreChunk?: (chunks: number) => void;
-} {
-  const m = /^restore-after-chunks:(\d+)$/.exec(value ?? '');
-  if (m === null) return {};
-  const k = Number(m[1]);
+export function restoreFailpoint(): { afterRestoreChunk?: (chunks: number) => void } {
+  const k = failpointHitAt('restore-mid');
+  if (k === undefined) return {};
   return {
     afterRestoreChunk: (chunks) => {
-      if (chunks >= k) process.kill(process.pid, 'SIGKILL');
+      if (chunks >= k) fireFailpoint('restore-mid', chunks);
     },
   };
 }
