@@ -5,6 +5,7 @@ import type { CommandOutput } from '../output/command-output.js';
 import type { CliEnvironment } from './cli-environment.js';
 import { CliError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
+import { formatGoDuration, parseDurationSeconds } from './go-duration.js';
 import type { ParsedFlags } from './parsed-flags.js';
 import type { TokenHelper } from './token-helper.js';
 
@@ -100,6 +101,7 @@ export class CommandContext {
     }
     const cert = certFile !== undefined ? await readLocalFile(certFile, 'client certificate') : undefined;
     const key = keyFile !== undefined ? await readLocalFile(keyFile, 'client key') : undefined;
+    const wrapTtl = this.wrapTtl();
     try {
       return new VaultClient({
         address,
@@ -114,11 +116,29 @@ export class CommandContext {
         maxRetries: this.env.maxRetries,
         disableRedirects: redirectsOff,
         namespace: flag('namespace') ?? this.env.namespace,
-        wrapTtl: flag('wrap-ttl') ?? this.env.wrapTtl,
+        wrapTtl,
       });
     } catch (err) {
       throw CliError.usage(`Invalid server address "${address}": ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * The `X-Vault-Wrap-TTL` to send: `-wrap-ttl`, else VAULT_WRAP_TTL, as a Go duration
+   * (`5m0s`); undefined when neither is set or the TTL is zero.
+   */
+  private wrapTtl(): string | undefined {
+    let seconds: number;
+    if (this.flags.has('wrap-ttl')) seconds = this.flags.duration('wrap-ttl') ?? 0;
+    else if (this.env.wrapTtl !== undefined) {
+      try {
+        seconds = parseDurationSeconds(this.env.wrapTtl);
+      } catch {
+        throw CliError.usage(`could not parse WRAP_TTL environment variable: "${this.env.wrapTtl}"`);
+      }
+    } else return undefined;
+    if (seconds < 0) throw CliError.usage('-wrap-ttl must not be negative');
+    return seconds > 0 ? formatGoDuration(seconds) : undefined;
   }
 }
 

@@ -52,9 +52,10 @@ export const HTTP_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: 'wrap-ttl',
-    kind: 'string',
+    kind: 'duration',
     placeholder: '<duration>',
-    description: 'Ask the server to wrap the response with this TTL (VAULT_WRAP_TTL).',
+    description:
+      'Wrap the response in a single-use token with this TTL (e.g. 5m); read it with "coffer unwrap" (VAULT_WRAP_TTL).',
   },
   {
     name: 'disable-redirects',

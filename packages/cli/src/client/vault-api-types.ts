@@ -117,6 +117,8 @@ export interface MountConfigInput {
   readonly allowed_response_headers?: readonly string[];
   readonly plugin_version?: string;
   readonly options?: Readonly<Record<string, string>>;
+  /** Auth mounts only: `default-service`, `default-batch`, `service` or `batch`. */
+  readonly token_type?: string;
 }
 
 /** Body of `POST sys/mounts/:path`. */
@@ -256,3 +258,31 @@ export interface AutopilotConfig {
 
 /** Body of `POST sys/storage/raft/autopilot/configuration`: only the fields to change. */
 export type AutopilotConfigInput = Partial<AutopilotConfig>;
+
+/** Body of `PUT sys/audit/:path`. */
+export interface AuditEnableInput {
+  readonly type: string;
+  readonly description?: string;
+  readonly options?: Readonly<Record<string, string>>;
+  readonly local?: boolean;
+}
+
+/** One entry of `GET sys/audit`. */
+export interface AuditDevice {
+  readonly type: string;
+  readonly description: string;
+  readonly options: Readonly<Record<string, string>> | null;
+  readonly local: boolean;
+  readonly path: string;
+}
+
+/** What `sys/leases/revoke*` should do (Vault's `RevokeOptions`). */
+export interface LeaseRevokeOptions {
+  readonly leaseId: string;
+  /** `revoke-prefix/<id>`: every lease whose id starts with it. */
+  readonly prefix?: boolean;
+  /** `revoke-force/<id>`: prefix revocation ignoring backend errors (implies prefix). */
+  readonly force?: boolean;
+  /** Wait for the revocation instead of queueing it (sent as `sync`; not with force). */
+  readonly sync?: boolean;
+}

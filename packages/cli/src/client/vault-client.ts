@@ -10,6 +10,8 @@ import {
 } from './send-http-request.js';
 import { VaultApiError, VaultConnectionError } from './vault-api-error.js';
 import type {
+  AuditDevice,
+  AuditEnableInput,
   AutopilotConfig,
   AutopilotConfigInput,
   AutopilotServer,
@@ -19,6 +21,7 @@ import type {
   KeyStatus,
   KvMountInfo,
   LeaderStatus,
+  LeaseRevokeOptions,
   MountConfigInput,
   MountInput,
   MountOutput,
@@ -243,6 +246,11 @@ export class VaultClient {
   /** A copy of this client that uses another token (or none). */
   withToken(token: string | undefined): VaultClient {
     return new VaultClient({ ...this.options, token });
+  }
+
+  /** A copy of this client that never asks for response wrapping. */
+  withoutWrapping(): VaultClient {
+    return new VaultClient({ ...this.options, token: this.currentToken, wrapTtl: undefined });
   }
 
   setToken(token: string | undefined): void {
@@ -625,6 +633,112 @@ export class VaultClient {
 
   async revokePrefix(prefix: string): Promise<void> {
     await this.request('PUT', `sys/leases/revoke-prefix/${cleanPath(prefix)}`);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // sys/auth, sys/audit (§2.5, §2.8)
+
+  /** `GET sys/auth`: auth mounts by path (`userpass/`). */
+  async listAuth(): Promise<Record<string, MountOutput>> {
+    const res = await this.request('GET', 'sys/auth');
+    const mounts: Record<string, MountOutput> = {};
+    for (const [path, info] of Object.entries(VaultClient.dataOf(res.json))) {
+      if (path.endsWith('/') && isObject(info)) mounts[path] = info as unknown as MountOutput;
+    }
+    return mounts;
+  }
+
+  /** `POST sys/auth/:path`. */
+  async enableAuth(path: string, input: MountInput): Promise<void> {
+    await this.request('POST', `sys/auth/${cleanPath(path)}`, { body: input });
+  }
+
+  /** `DELETE sys/auth/:path`. */
+  async disableAuth(path: string): Promise<void> {
+    await this.request('DELETE', `sys/auth/${cleanPath(path)}`);
+  }
+
+  /** `GET sys/audit`: audit devices by path (`file/`), each with its `path`. */
+  async listAudit(): Promise<Record<string, AuditDevice>> {
+    const res = await this.request('GET', 'sys/audit');
+    const devices: Record<string, AuditDevice> = {};
+    for (const [path, info] of Object.entries(VaultClient.dataOf(res.json))) {
+      if (!path.endsWith('/') || !isObject(info)) continue;
+      const options = isObject(info.options)
+        ? Object.fromEntries(Object.entries(info.options).map(([k, v]) => [k, String(v)]))
+        : null;
+      devices[path] = {
+        type: stringOrEmpty(info.type),
+        description: stringOrEmpty(info.description),
+        options,
+        local: info.local === true,
+        path: stringOrEmpty(info.path) || path,
+      };
+    }
+    return devices;
+  }
+
+  /** `PUT sys/audit/:path`. */
+  async enableAudit(path: string, input: AuditEnableInput): Promise<void> {
+    await this.request('PUT', `sys/audit/${cleanPath(path)}`, { body: input });
+  }
+
+  /** `DELETE sys/audit/:path`. */
+  async disableAudit(path: string): Promise<void> {
+    await this.request('DELETE', `sys/audit/${cleanPath(path)}`);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // sys/leases (§2.9), sys/wrapping (§2.11)
+
+  /** `PUT sys/leases/lookup`. */
+  async leaseLookup(leaseId: string): Promise<VaultSecret> {
+    return this.requireSecret(
+      await this.write('sys/leases/lookup', { lease_id: leaseId }),
+      'sys/leases/lookup',
+    );
+  }
+
+  /** `PUT sys/leases/renew`; `increment` in seconds (0: the server's choice). */
+  async leaseRenew(leaseId: string, increment: number): Promise<VaultSecret> {
+    return this.requireSecret(
+      await this.write('sys/leases/renew', { increment, lease_id: leaseId }),
+      'sys/leases/renew',
+    );
+  }
+
+  /**
+   * `PUT sys/leases/revoke/<id>`, `revoke-prefix/<id>` or `revoke-force/<id>` (the id in the
+   * path, like Vault's client). `sync` is sent except with force. Resolves with the status
+   * (204 done, 202 queued).
+   */
+  async leaseRevoke(opts: LeaseRevokeOptions): Promise<number> {
+    const kind = opts.force === true ? 'revoke-force' : opts.prefix === true ? 'revoke-prefix' : 'revoke';
+    const res = await this.request('PUT', `sys/leases/${kind}/${cleanPath(opts.leaseId)}`, {
+      ...(opts.force === true ? {} : { body: { sync: opts.sync === true } }),
+    });
+    return res.status;
+  }
+
+  /**
+   * `PUT sys/wrapping/unwrap`: the wrapped answer, or null when it held nothing. Without
+   * `token`, the client token is the wrapping token; with one and no client token, it is sent
+   * as the request token; otherwise it goes in the body. A 404 that carries data (a wrapped
+   * 404) is returned as the answer.
+   */
+  async unwrap(token?: string): Promise<VaultSecret | null> {
+    const wrapping = (token ?? '').trim();
+    const asToken = wrapping !== '' && this.currentToken === undefined;
+    const body =
+      wrapping !== '' && !asToken && wrapping !== this.currentToken ? { token: wrapping } : undefined;
+    const client = asToken ? this.withToken(wrapping) : this;
+    try {
+      const res = await client.request('PUT', 'sys/wrapping/unwrap', body ? { body } : {});
+      return parseSecret(res.json);
+    } catch (err) {
+      if (err instanceof VaultApiError && err.status === 404 && err.secret?.data) return err.secret;
+      throw err;
+    }
   }
 
   /**

@@ -128,7 +128,8 @@ const getCommand: CommandDefinition = {
     if (!secret) throw CliError.api(`No value found at ${path}`);
     const field = ctx.flags.string('field');
     if (field !== undefined && field !== '') {
-      if (!target.v2) {
+      // A wrapped answer (-wrap-ttl) has no data: the field is one of the wrapping info.
+      if (!target.v2 || secret.wrap_info) {
         ctx.out.field(secret, field);
         return;
       }

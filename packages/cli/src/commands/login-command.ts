@@ -162,6 +162,19 @@ export const loginCommand: CommandDefinition = {
     else if (method === 'userpass' || method === 'ldap' || method === 'okta' || method === 'radius') {
       secret = await userpassLogin(ctx, client, mount, config);
     } else secret = await genericLogin(client, mount, config);
+    if (!secret.auth && secret.wrap_info && secret.wrap_info.token !== '') {
+      // Asked for with -wrap-ttl: show the wrapping token when not storing, else unwrap the login.
+      if (noStore) {
+        if (field !== undefined && field !== '') ctx.out.field(secret, field);
+        else ctx.out.secret(secret);
+        return;
+      }
+      const wrappingToken = secret.wrap_info.token;
+      const unwrapped = await callServer('Error unwrapping the login response', () =>
+        client.withoutWrapping().withToken(wrappingToken).unwrap(),
+      );
+      if (unwrapped) secret = unwrapped;
+    }
     if (!secret.auth) {
       throw CliError.api('Error authenticating: the answer carries no authentication information');
     }

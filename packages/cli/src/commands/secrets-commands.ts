@@ -1,116 +1,15 @@
 import { callServer } from '../cli/call-server.js';
-import type { CommandContext } from '../cli/command-context.js';
 import type { CommandDefinition, CommandGroup } from '../cli/command-definition.js';
-import type { FlagSpec } from '../cli/flag-spec.js';
 import { goDurationString } from '../cli/go-duration.js';
 import type { MountConfigInput, MountInput, MountOutput } from '../client/vault-api-types.js';
 import { formatTable } from '../output/column-table.js';
 import { formatGoValue } from '../output/go-value-format.js';
-import { sanitizePath } from '../kv/kv-path.js';
+import { MOUNT_TUNING_FLAGS, mountListConfigOf, mountOptionsOf, mountPathOf } from './mount-tuning-flags.js';
 
 export const secretsGroup: CommandGroup = {
   path: ['secrets'],
   summary: 'Enable, list, tune and disable secrets engines',
 };
-
-/** `path/` with exactly one trailing slash. */
-function mountPathOf(raw: string): string {
-  const clean = sanitizePath(raw);
-  return clean === '' ? '' : `${clean}/`;
-}
-
-const TUNING_FLAGS: readonly FlagSpec[] = [
-  {
-    name: 'description',
-    kind: 'string',
-    placeholder: '<text>',
-    description: 'Human-friendly description of the mount.',
-  },
-  {
-    name: 'default-lease-ttl',
-    kind: 'duration',
-    placeholder: '<duration>',
-    description: 'Default lease TTL of the mount.',
-  },
-  {
-    name: 'max-lease-ttl',
-    kind: 'duration',
-    placeholder: '<duration>',
-    description: 'Maximum lease TTL of the mount.',
-  },
-  {
-    name: 'audit-non-hmac-request-keys',
-    kind: 'string-slice',
-    placeholder: '<key>',
-    description: 'Request keys not HMACed in audit logs; repeatable.',
-  },
-  {
-    name: 'audit-non-hmac-response-keys',
-    kind: 'string-slice',
-    placeholder: '<key>',
-    description: 'Response keys not HMACed in audit logs; repeatable.',
-  },
-  {
-    name: 'listing-visibility',
-    kind: 'string',
-    placeholder: '<unauth|hidden>',
-    description: 'Whether the UI lists the mount for unauthenticated users.',
-  },
-  {
-    name: 'passthrough-request-headers',
-    kind: 'string-slice',
-    placeholder: '<header>',
-    description: 'Request headers passed to the engine; repeatable.',
-  },
-  {
-    name: 'allowed-response-headers',
-    kind: 'string-slice',
-    placeholder: '<header>',
-    description: 'Response headers the engine may set; repeatable.',
-  },
-  {
-    name: 'options',
-    kind: 'string-map',
-    placeholder: '<k=v>',
-    description: 'Engine option key=value; repeatable.',
-  },
-  {
-    name: 'version',
-    kind: 'int',
-    placeholder: '<int>',
-    description: 'Engine version; for kv, 2 enables versioning (same as -options=version=2).',
-  },
-  { name: 'plugin-version', kind: 'string', placeholder: '<version>', description: 'Plugin version to run.' },
-];
-
-/** Options from `-options` plus `-version`, or undefined when neither was given. */
-function optionsOf(ctx: CommandContext): Record<string, string> | undefined {
-  const options: Record<string, string> = { ...ctx.flags.map('options') };
-  const version = ctx.flags.int('version');
-  if (version !== undefined && version > 0) options.version = String(version);
-  return Object.keys(options).length > 0 ? options : undefined;
-}
-
-/** The optional list-valued config fields, sent only when their flag was given. */
-function listConfigOf(ctx: CommandContext): MountConfigInput {
-  const f = ctx.flags;
-  return {
-    ...(f.has('audit-non-hmac-request-keys')
-      ? { audit_non_hmac_request_keys: f.list('audit-non-hmac-request-keys') }
-      : {}),
-    ...(f.has('audit-non-hmac-response-keys')
-      ? { audit_non_hmac_response_keys: f.list('audit-non-hmac-response-keys') }
-      : {}),
-    ...(f.has('listing-visibility') ? { listing_visibility: f.string('listing-visibility') ?? '' } : {}),
-    ...(f.has('passthrough-request-headers')
-      ? { passthrough_request_headers: f.list('passthrough-request-headers') }
-      : {}),
-    ...(f.has('allowed-response-headers')
-      ? { allowed_response_headers: f.list('allowed-response-headers') }
-      : {}),
-    ...(f.has('plugin-version') ? { plugin_version: f.string('plugin-version') ?? '' } : {}),
-  };
-}
 
 const enableCommand: CommandDefinition = {
   path: ['secrets', 'enable'],
@@ -124,7 +23,7 @@ const enableCommand: CommandDefinition = {
       placeholder: '<path>',
       description: 'Where to mount the engine (default: TYPE).',
     },
-    ...TUNING_FLAGS,
+    ...MOUNT_TUNING_FLAGS,
     { name: 'force-no-cache', kind: 'bool', description: 'Never cache responses of this engine.' },
     {
       name: 'plugin-name',
@@ -150,7 +49,7 @@ const enableCommand: CommandDefinition = {
       const secs = f.duration(name);
       return secs !== undefined && secs !== 0 ? goDurationString(secs) : undefined;
     };
-    const options = optionsOf(ctx);
+    const options = mountOptionsOf(ctx);
     const input: MountInput = {
       type,
       ...(f.string('description') !== undefined ? { description: f.string('description') } : {}),
@@ -158,7 +57,7 @@ const enableCommand: CommandDefinition = {
         ...(ttl('default-lease-ttl') ? { default_lease_ttl: ttl('default-lease-ttl') } : {}),
         ...(ttl('max-lease-ttl') ? { max_lease_ttl: ttl('max-lease-ttl') } : {}),
         ...(f.bool('force-no-cache') ? { force_no_cache: true } : {}),
-        ...listConfigOf(ctx),
+        ...mountListConfigOf(ctx),
       },
       ...(options ? { options } : {}),
       ...(f.bool('local') ? { local: true } : {}),
@@ -275,7 +174,7 @@ const tuneCommand: CommandDefinition = {
   path: ['secrets', 'tune'],
   summary: 'Tune a secrets engine',
   usage: '[options] PATH',
-  flags: TUNING_FLAGS,
+  flags: MOUNT_TUNING_FLAGS,
   async run(ctx) {
     ctx.expectArgs(1);
     const f = ctx.flags;
@@ -285,13 +184,13 @@ const tuneCommand: CommandDefinition = {
       if (secs === undefined || secs === 0) return undefined;
       return secs < 0 ? 'system' : goDurationString(secs);
     };
-    const options = optionsOf(ctx);
+    const options = mountOptionsOf(ctx);
     const config: MountConfigInput = {
       ...(ttl('default-lease-ttl') ? { default_lease_ttl: ttl('default-lease-ttl') } : {}),
       ...(ttl('max-lease-ttl') ? { max_lease_ttl: ttl('max-lease-ttl') } : {}),
       ...(f.has('description') ? { description: f.string('description') ?? '' } : {}),
       ...(options ? { options } : {}),
-      ...listConfigOf(ctx),
+      ...mountListConfigOf(ctx),
     };
     const client = await ctx.client();
     await callServer('Error tuning secrets engine', () => client.tuneMount(path, config));

@@ -2,6 +2,7 @@ import { stringify as yamlStringify } from 'yaml';
 import { humanDuration } from '../cli/go-duration.js';
 import type { VaultSecret } from '../client/vault-api-types.js';
 import { formatColumns, formatTable } from './column-table.js';
+import { goTimeString } from './go-time-string.js';
 import { formatGoQuotedList, formatGoValue } from './go-value-format.js';
 
 /**
@@ -94,12 +95,13 @@ export function secretTableRows(secret: VaultSecret): string[][] {
   }
   const wrap = secret.wrap_info;
   if (wrap) {
-    rows.push(['wrapping_token', wrap.token]);
-    rows.push(['wrapping_accessor', wrap.accessor]);
-    rows.push(['wrapping_token_ttl', humanDuration(wrap.ttl)]);
-    rows.push(['wrapping_token_creation_time', wrap.creation_time]);
-    rows.push(['wrapping_token_creation_path', wrap.creation_path]);
-    if (wrap.wrapped_accessor) rows.push(['wrapped_accessor', wrap.wrapped_accessor]);
+    // Vault prints these keys with a colon.
+    rows.push(['wrapping_token:', wrap.token]);
+    rows.push(['wrapping_accessor:', wrap.accessor]);
+    rows.push(['wrapping_token_ttl:', humanDuration(wrap.ttl)]);
+    rows.push(['wrapping_token_creation_time:', goTimeString(wrap.creation_time)]);
+    rows.push(['wrapping_token_creation_path:', wrap.creation_path]);
+    if (wrap.wrapped_accessor) rows.push(['wrapped_accessor:', wrap.wrapped_accessor]);
   }
   if (secret.data) rows.push(...mapTableRows(secret.data));
   return rows;
