@@ -54,9 +54,6 @@ const USAGE = `Usage: coffer server [options]
 
 class FlagError extends Error {}
 
-/** How often expired tokens are revoked (their storage and cubbyholes reclaimed). */
-const EXPIRED_TOKEN_SWEEP_MS = 60_000;
-
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error']);
 
 /** Go-style flags: `-name=value`, `-name value`, `--name=value`, `--name value`; bools bare or `=true`. */
@@ -219,6 +216,9 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
     }
     throw e;
   }
+  // CVE-2021-38553: everything the server creates (LevelDB files, raft log and snapshots, audit
+  // logs without an explicit mode) is private to its user: files 0600, directories 0700.
+  process.umask(0o077);
   if (!flags.dev && flags.config === undefined) {
     err.write('At least one config path must be specified with -config\n');
     err.write(USAGE);
@@ -278,6 +278,7 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
     instrumentBarrier(core.barrier, metrics);
     const openedCore = core;
     metrics.attachSealState(() => openedCore.state);
+    metrics.attachLeaseCounts(() => openedCore.leaseCounts());
     if (config !== undefined && config.storage.type === 'raft' && backend instanceof HaBackend) {
       const storage = config.storage;
       const firstListener = config.listeners[0];
@@ -364,7 +365,7 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
               ...(forwarder === undefined ? {} : { forwarder }),
               dir: config.storage.path,
               logger,
-              ...restoreFailpoint(process.env['COFFER_FAILPOINT']),
+              ...restoreFailpoint(),
             });
       const app = createApp({
         handler: core,
@@ -417,20 +418,10 @@ export async function runServerCommand(args: string[], io?: ServerCommandIo): Pr
     };
     process.on('SIGHUP', onHangup);
 
-    const expiry = setInterval(() => {
-      core
-        ?.revokeExpiredTokens()
-        .catch((e: unknown) =>
-          logger.warn(
-            { error_name: e instanceof Error ? e.name : typeof e },
-            'revoking expired tokens failed',
-          ),
-        );
-    }, EXPIRED_TOKEN_SWEEP_MS);
-    expiry.unref();
+    // Expiry (leases, and a slow sweep of expired tokens without one) is the active runtime's
+    // expiration manager's job: started on unseal/activation, stopped on seal/step-down.
     const signal = await shutdownSignal;
     process.off('SIGHUP', onHangup);
-    clearInterval(expiry);
     logger.info({ signal }, 'shutting down');
     return await shutdown(listeners, core, logger, ha);
   } catch (e) {

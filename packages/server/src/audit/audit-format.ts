@@ -1,5 +1,6 @@
 import type { LogicalResponse } from '../logical/logical-response.js';
 import type { TokenEntry } from '../logical/token-entry.js';
+import type { WrapInfo } from '../wrapping/wrap-info.js';
 import { hashStructure, hmacString } from './hash.js';
 
 /** What the pipeline knows about an authenticated request when it audits it. */
@@ -19,6 +20,8 @@ export interface AuditRequestInfo {
   readonly mountType: string;
   readonly mountAccessor: string;
   readonly remoteAddress: string;
+  /** Requested response-wrapping TTL, seconds (`request.wrap_ttl`). */
+  readonly wrapTtl?: number | undefined;
 }
 
 /** How a device formats: `log_raw` disables all hashing, `hmac_accessor=false` leaves accessors plain. */
@@ -97,6 +100,7 @@ function requestOf(o: FormatOptions, info: AuditRequestInfo): Json {
     path: info.path,
     data: Object.keys(info.data).length === 0 ? undefined : data(o, info.data),
     remote_address: info.remoteAddress,
+    wrap_ttl: info.wrapTtl === undefined || info.wrapTtl === 0 ? undefined : info.wrapTtl,
   };
 }
 
@@ -114,8 +118,24 @@ function responseOf(
     auth: a === undefined ? undefined : { ...issuedAuthOf(o, a), policy_results: undefined },
     secret: response.secret === undefined ? undefined : { lease_id: response.secret.leaseId },
     data: data(o, response.data),
+    wrap_info: response.wrapInfo === undefined ? undefined : wrapInfoOf(o, response.wrapInfo),
     warnings:
       response.warnings === undefined || response.warnings.length === 0 ? undefined : response.warnings,
+  };
+}
+
+/** A wrapped response's `wrap_info`: the wrapping token always HMAC'd, accessors as `hmac_accessor` says. */
+function wrapInfoOf(o: FormatOptions, w: WrapInfo): Json {
+  return {
+    ttl: w.ttl,
+    token: str(o, w.token),
+    accessor: accessor(o, w.accessor),
+    creation_time: w.creationTime,
+    creation_path: w.creationPath,
+    wrapped_accessor:
+      w.wrappedAccessor === undefined || w.wrappedAccessor === ''
+        ? undefined
+        : accessor(o, w.wrappedAccessor),
   };
 }
 

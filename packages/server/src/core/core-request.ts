@@ -19,6 +19,8 @@ export interface CoreRequest {
   readonly clientAddress: string;
   /** True for an HTTP HEAD request (only `sys/health` serves it). */
   readonly head: boolean;
+  /** Response wrapping TTL in seconds (`X-Vault-Wrap-TTL`); undefined when not asked for. */
+  readonly wrapTtl?: number;
 }
 
 /** What the core answers: the engine's response and the type of the mount that served it. */

@@ -1,3 +1,4 @@
+import type { ExpirationManager } from '../expiration/index.js';
 import type { TokenStore } from '../tokens/index.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import type { MountTable } from '../router/mount-table.js';
@@ -18,8 +19,10 @@ export interface CoreRuntime {
   readonly policies: PolicyStore;
   readonly acls: AclCache;
   readonly tokens: TokenStore;
+  /** Leases of this active runtime: expiry timers run from `#setup` until `#teardown`. */
+  readonly expiration: ExpirationManager;
   readonly cluster: ClusterInfo;
   readonly activeTime: Date;
-  /** Unregisters the token store's revocation hook (cubbyhole cleanup). */
+  /** Unregisters the token store's revocation hooks (cubbyhole cleanup, leases). */
   readonly detach: () => void;
 }

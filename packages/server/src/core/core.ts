@@ -16,6 +16,7 @@ import { approleEngineFactory } from '../engines/approle/index.js';
 import { userpassEngineFactory } from '../engines/userpass/index.js';
 import { CofferError } from '../errors/coffer-error.js';
 import { ErrorCode } from '../errors/error-code.js';
+import { ExpirationManager, type LeaseTtls } from '../expiration/index.js';
 import type { Engine, MountInfo } from '../logical/engine.js';
 import { EngineDispatcher } from '../logical/engine-dispatcher.js';
 import type { LogicalRequest, RequestAuth } from '../logical/logical-request.js';
@@ -52,6 +53,8 @@ import type { LifecycleDriver } from './lifecycle-driver.js';
 import { defaultAuthMounts, defaultSecretMounts, newMountEntry } from './default-mounts.js';
 import { runPipeline, type RequestObserver } from './request-pipeline.js';
 import { TransitionQueue } from './transition-queue.js';
+import type { ResponseWrapper } from '../wrapping/response-wrapper.js';
+import { responseWrapperOf } from '../wrapping/response-wrapper-of.js';
 
 export const CORE_VERSION = '1.15.0+coffer.0.1.0';
 const BUILD_DATE = '2026-01-01T00:00:00Z';
@@ -426,6 +429,7 @@ export class Core implements RequestHandler, SysBackend {
       maxLeaseTtl: this.#maxLeaseTtl,
       policyExists: (name) => policies.exists(name),
       logger: this.#logger,
+      mountTtls: (path) => this.#leaseTtlsFor(path),
     });
     const cluster = await loadOrCreateClusterInfo(barrier, this.#clusterName);
     if (!opts.firstTime) await this.#audit.load(barrier);
@@ -447,9 +451,31 @@ export class Core implements RequestHandler, SysBackend {
     }
     const router = new Router(routes);
     const cubbyhole = routes.find((r) => r.entry.type === 'cubbyhole');
-    const detach = tokens.onRevoke(async (entry) => {
+    const detachCubbyhole = tokens.onRevoke(async (entry) => {
       if (cubbyhole !== undefined) await destroyCubbyhole(cubbyhole.storage, entry.cubbyholeId);
     });
+    // The router of the published runtime (mounts change it), else the one built here.
+    const currentRouter = (): Router =>
+      this.#state.kind === 'unsealed' ? this.#state.runtime.router : router;
+    const expiration = new ExpirationManager({
+      storage: barrier.view('sys/expire/'),
+      tokens,
+      engineFor: (path) => {
+        const match = currentRouter().match(path);
+        return match === undefined
+          ? undefined
+          : { engine: match.route.dispatcher.engine, storage: match.route.storage };
+      },
+      ttlsFor: (path) => this.#leaseTtlsFor(path, currentRouter()),
+      logger: this.#logger,
+    });
+    const detachLeases = tokens.onRevoke((entry, saltedId) => expiration.onTokenRevoked(entry, saltedId));
+    const detach = (): void => {
+      detachLeases();
+      detachCubbyhole();
+    };
+    // Expiry runs only where this runtime serves requests (not for init's throwaway runtime).
+    if (!opts.firstTime) expiration.start();
     return {
       secretTable,
       authTable,
@@ -457,13 +483,27 @@ export class Core implements RequestHandler, SysBackend {
       policies,
       acls,
       tokens,
+      expiration,
       cluster,
       activeTime: new Date(),
       detach,
     };
   }
 
+  /** The effective lease TTLs of the mount serving `path` (tuned values, else the system's). */
+  #leaseTtlsFor(path: string, router?: Router): LeaseTtls {
+    const state = this.#state;
+    const current = router ?? (state.kind === 'unsealed' ? state.runtime.router : undefined);
+    const config = current?.match(path)?.route.entry.config;
+    return {
+      defaultLeaseTtl:
+        config !== undefined && config.defaultLeaseTtl > 0 ? config.defaultLeaseTtl : this.#defaultLeaseTtl,
+      maxLeaseTtl: config !== undefined && config.maxLeaseTtl > 0 ? config.maxLeaseTtl : this.#maxLeaseTtl,
+    };
+  }
+
   #teardown(runtime: CoreRuntime): void {
+    runtime.expiration.stop();
     runtime.detach();
     void this.#audit.close();
     runtime.tokens.clearCache();
@@ -570,6 +610,8 @@ export class Core implements RequestHandler, SysBackend {
       const tableKey = tableKind === 'auth' ? 'authTable' : 'secretTable';
       const entry = runtime[tableKey].find(path);
       if (entry === undefined) return;
+      // Vault: the mount's leases are revoked first; a failure blocks the disable (use revoke-force).
+      await runtime.expiration.revokePrefix(mountPoint, { sync: true });
       const route = runtime.router.get(mountPoint);
       const table = runtime[tableKey].without(path);
       await table.save(this.barrier);
@@ -672,6 +714,23 @@ export class Core implements RequestHandler, SysBackend {
 
   lookupAccessor(accessor: string): Promise<TokenEntry | undefined> {
     return this.#runtime().tokens.lookupByAccessor(accessor);
+  }
+
+  responseWrapper(): ResponseWrapper {
+    return responseWrapperOf(this.#runtime());
+  }
+
+  /** The expiration manager (unsealed only): `sys/leases/*`, metrics. */
+  get expiration(): ExpirationManager {
+    return this.#runtime().expiration;
+  }
+
+  /** Lease and token counts for metrics; undefined unless this node is active. */
+  leaseCounts(): { readonly leases: number; readonly tokens: () => Promise<number> } | undefined {
+    const state = this.#state;
+    if (state.kind !== 'unsealed') return undefined;
+    const { expiration, tokens } = state.runtime;
+    return { leases: expiration.count, tokens: () => tokens.count() };
   }
 
   /** The token store (unsealed only); for composition roots and tests. */

@@ -3,9 +3,14 @@ import type { AuditBroker } from '../audit/audit-broker.js';
 import type { AuditRequestInfo } from '../audit/audit-format.js';
 import { CofferError } from '../errors/coffer-error.js';
 import { ErrorCode } from '../errors/error-code.js';
+import type { LeaseRequest } from '../expiration/index.js';
 import type { LogicalRequest, RequestAuth } from '../logical/logical-request.js';
+import type { LogicalResponse } from '../logical/logical-response.js';
 import type { TokenEntry } from '../logical/token-entry.js';
 import type { TokenUse } from '../tokens/index.js';
+import { responseWrapperOf } from '../wrapping/response-wrapper-of.js';
+import { wrapResponse } from '../wrapping/wrap-response.js';
+import { validateWrappingTokenRequest, WRAPPING_TOKEN_PATHS } from '../wrapping/wrapping-token-request.js';
 import type { CoreRequest, CoreResponse } from './core-request.js';
 import type { CoreRuntime } from './core-runtime.js';
 
@@ -48,6 +53,28 @@ export async function runPipeline(
 }
 
 /**
+ * Leases for what the handler issued: a service token in `auth`, a leased `secret` (its lease ID
+ * filled in). A token whose lease cannot be recorded is revoked again (Vault), and the request
+ * fails with 500.
+ */
+async function registerLeases(
+  runtime: CoreRuntime,
+  response: LogicalResponse,
+  request: LeaseRequest,
+): Promise<LogicalResponse> {
+  try {
+    return await runtime.expiration.registerResponse(request, response);
+  } catch (err) {
+    // A login or create must not hand out an unleased token; a renewal keeps its token.
+    const accessor = response.auth?.accessor;
+    if (accessor !== undefined && accessor !== '' && !/\/renew(-self|-accessor)?$/.test(request.path))
+      await runtime.tokens.revokeByAccessor(accessor).catch(() => false);
+    if (err instanceof CofferError && err.code === ErrorCode.BadRequest) throw err;
+    throw new CofferError(ErrorCode.Internal, 'failed to register lease');
+  }
+}
+
+/**
  * Told about every request the pipeline ran: the operation (after the existence check), the
  * mount point that routed it ('' when none), seconds taken, and whether it succeeded.
  */
@@ -67,6 +94,13 @@ async function pipeline(
 ): Promise<CoreResponse> {
   const routed = runtime.router.match(req.path);
   if (routed === undefined) {
+    // As Vault (CVE-2020-25594): the token is checked before routing, so a caller without a
+    // valid token (or without access) cannot tell a missing mount from an existing one.
+    if (req.token === undefined) throw permissionDenied();
+    const caller = await runtime.tokens.lookup(req.token);
+    if (caller === undefined) throw invalidToken();
+    const acl = await runtime.acls.aclFor(caller.policies);
+    if (!acl.check({ operation: req.operation, path: req.path }).allowed) throw permissionDenied();
     throw new CofferError(ErrorCode.NoRoute, `no handler for route "${req.path}". route entry not found.`);
   }
   const { route, relativePath } = routed;
@@ -90,6 +124,7 @@ async function pipeline(
     mountType: route.entry.type,
     mountAccessor: route.entry.accessor,
     remoteAddress: req.clientAddress,
+    wrapTtl: req.wrapTtl,
   });
   // Refused before the handler (Vault): the request entry first — no device recording it is a
   // 500 `internal error` — then the response entry carrying the error. Returns `err` to throw.
@@ -100,6 +135,17 @@ async function pipeline(
     }
     return err;
   };
+
+  // Vault validates the wrapping token of unwrap/lookup/rewrap before the client token: a spent
+  // or unknown one is a 400 `wrapping token is not valid or does not exist`, not a 403.
+  if (WRAPPING_TOKEN_PATHS.has(req.path)) {
+    try {
+      await validateWrappingTokenRequest(responseWrapperOf(runtime), req.data, req.token);
+    } catch (err) {
+      if (err instanceof CofferError) throw await denied(err, auditInfo(req.operation, undefined, false));
+      throw err;
+    }
+  }
 
   // Token: required unless the path is unauthenticated (where a valid one is still passed on).
   let entry: TokenEntry | undefined;
@@ -146,6 +192,7 @@ async function pipeline(
       path: req.path,
       data: req.data,
       rootProtected: matched?.spec.rootProtected === true,
+      wrapTtl: req.wrapTtl,
     });
     if (!decision.allowed && !unauthenticated)
       throw await denied(permissionDenied(), auditInfo(operation, entry, false));
@@ -190,6 +237,13 @@ async function pipeline(
     let response;
     try {
       response = await route.dispatcher.handle({ ...base, operation, auth }, matched);
+      if (response !== undefined && (response.auth !== undefined || response.secret !== undefined))
+        response = await registerLeases(runtime, response, {
+          path: req.path,
+          mountType: route.entry.type,
+          mountAccessor: route.entry.accessor,
+          caller: entry,
+        });
     } catch (err) {
       // Best effort: the handler's error is what the client sees.
       if (audited !== undefined && audit !== undefined) {
@@ -200,6 +254,15 @@ async function pipeline(
       }
       throw err;
     }
+    // Response wrapping (X-Vault-Wrap-TTL): the client gets only a single-use token, the response
+    // waits in that token's cubbyhole. After lease registration; audited in its wrapped form.
+    response = await wrapResponse(() => responseWrapperOf(runtime), {
+      requestId: req.id,
+      path: req.path,
+      mountType: route.entry.type,
+      ttl: req.wrapTtl,
+      response,
+    });
     // A response no device could record is a 500 (Vault), although the handler already ran.
     if (audited !== undefined && audit !== undefined) await audit.logResponse(audited, response);
     return { response, mountType: route.entry.type };

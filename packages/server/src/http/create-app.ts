@@ -13,6 +13,7 @@ import { renderError } from './render-error.js';
 import { renderResponse } from './render-response.js';
 import { requestBodyData } from './request-body-data.js';
 import { requestOperation } from './request-operation.js';
+import { parseWrapTtl } from '../wrapping/parse-wrap-ttl.js';
 
 export interface AppOptions {
   readonly handler: RequestHandler;
@@ -170,6 +171,25 @@ export function createApp(options: AppOptions): Express {
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });
 
+  // A declared body over the limit is refused before any of it is read (CVE-2023-6337); the body
+  // parser would read (and discard) all of it before answering.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const declared = Number(header(req, 'content-length') ?? '');
+    if (!Number.isFinite(declared) || declared <= limit) {
+      next();
+      return;
+    }
+    res.once('finish', () => req.socket.destroySoon());
+    send(
+      res,
+      {
+        ...renderError(new CofferError(ErrorCode.PayloadTooLarge, 'http: request body too large')).reply,
+        headers: { Connection: 'close' },
+      },
+      req.method === 'HEAD',
+    );
+  });
+
   app.use(rawBody, async (req: Request, res: Response) => {
     const locals = res.locals['coffer'] as Locals;
     const head = req.method === 'HEAD';
@@ -206,7 +226,7 @@ export function createApp(options: AppOptions): Express {
       reply = renderError(
         new CofferError(ErrorCode.UnsupportedMediaType, 'unsupported content encoding'),
       ).reply;
-    } else if (type !== '') {
+    } else if (type !== '' || isClientError(err)) {
       reply = {
         ...renderError(new CofferError(ErrorCode.BadRequest, 'malformed request body')).reply,
         headers: { Connection: 'close' },
@@ -266,15 +286,8 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       if (routed !== undefined) return routed;
     }
 
-    // Response wrapping is not implemented: answering unwrapped would hand the secret to a
-    // client that asked for a single-use wrapping token instead, so refuse.
-    const wrapTtl = firstValue(req.headers['x-vault-wrap-ttl']);
-    if (wrapTtl !== undefined && wrapTtl.trim() !== '') {
-      throw new CofferError(
-        ErrorCode.BadRequest,
-        'response wrapping (X-Vault-Wrap-TTL) is not supported by this server',
-      );
-    }
+    // Response wrapping: a bad `X-Vault-Wrap-TTL` (or JWT format) is a 400 before anything runs.
+    const wrapTtl = parseWrapTtl(req.headers);
 
     const contentType = firstValue(req.headers['content-type']);
     const listVerb = req.method === 'LIST';
@@ -303,10 +316,17 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       headers: Object.freeze(headers),
       clientAddress: req.clientAddress,
       head: op.head,
+      ...(wrapTtl === undefined ? {} : { wrapTtl }),
     });
     const result = await handler.handleRequest(coreRequest);
     return renderResponse(req.requestId, op.path, result);
   }
+}
+
+/** A body-parser failure caused by the request (e.g. a bad gzip stream): http-errors 4xx status. */
+function isClientError(err: unknown): boolean {
+  const status = typeof err === 'object' && err !== null && 'status' in err ? Number(err.status) : 0;
+  return status >= 400 && status < 500;
 }
 
 function firstValue(v: string | readonly string[] | undefined): string | undefined {

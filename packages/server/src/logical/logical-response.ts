@@ -1,3 +1,5 @@
+import type { WrapInfo } from '../wrapping/wrap-info.js';
+
 /** Auth block returned by login and token-create endpoints (Vault's `auth` member). */
 export interface AuthResponse {
   readonly client_token: string;
@@ -15,11 +17,18 @@ export interface AuthResponse {
   readonly num_uses: number;
 }
 
-/** A secret lease attached to a response (issue 10 fills this in for leased secrets). */
+/**
+ * A secret lease attached to a response. Engines return `leaseId: ''` and the TTL they want; the
+ * pipeline registers the lease (outside KV mounts, whose TTL is advisory) and fills in the ID.
+ */
 export interface SecretLease {
   readonly leaseId: string;
   readonly leaseDuration: number;
   readonly renewable: boolean;
+  /** Seconds from issue; only ever shortens the mount's max lease TTL. */
+  readonly maxTtl?: number;
+  /** Kept with the lease (barrier-encrypted) and handed back to the engine's revoke/renew. */
+  readonly internalData?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -31,6 +40,11 @@ export interface LogicalResponse {
   readonly auth?: AuthResponse;
   readonly secret?: SecretLease;
   readonly warnings?: readonly string[];
+  /**
+   * Set when the response was wrapped (`X-Vault-Wrap-TTL`): the client gets only this, the
+   * original response waits in the wrapping token's cubbyhole.
+   */
+  readonly wrapInfo?: WrapInfo;
   /**
    * Status of an enveloped response (default 200): 202 for work accepted to run in the
    * background (tidy), 404 for Vault's not-found answers that carry a warning.

@@ -2,6 +2,7 @@ export {
   Metrics,
   toVaultSummary,
   type BarrierOperation,
+  type LeaseCountSource,
   type MetricsOptions,
   type RaftStatusSource,
   type SealStateSource,

@@ -27,10 +27,21 @@ const textReply = (status: number, body: string): HttpReply => ({
 });
 
 /**
+ * The format a scraper asks for without `?format=` (Vault's `FormatFromRequest`): Prometheus for
+ * an `Accept` that starts with OpenMetrics or names `prometheus/telemetry`; else '' (JSON).
+ */
+function formatFromAccept(accept: string | readonly string[] | undefined): string {
+  const values = accept === undefined ? [] : typeof accept === 'string' ? [accept] : accept;
+  if (values[0]?.startsWith('application/openmetrics-text') === true) return 'prometheus';
+  return values.some((v) => v.includes('prometheus/telemetry')) ? 'prometheus' : '';
+}
+
+/**
  * `GET /v1/sys/metrics[?format=prometheus]`, answered by the node that receives it (standbys
  * included; never forwarded). JSON by default (Vault's go-metrics summary), Prometheus text with
  * `format=prometheus`; unknown format → 400 text/plain; Prometheus with retention 0 → 400
- * `prometheus is not enabled`. A token with `read` on `sys/metrics` is required unless
+ * `prometheus is not enabled`. Without `format`, a Prometheus `Accept` header picks Prometheus.
+ * A token with `read` on `sys/metrics` is required unless
  * unauthenticated access is configured.
  */
 export class MetricsEndpoint {
@@ -55,7 +66,8 @@ export class MetricsEndpoint {
       const denied = await authorize(req, token);
       if (denied !== undefined) return denied;
     }
-    const format = query.get('format') ?? '';
+    const asked = query.get('format') ?? '';
+    const format = asked === '' ? formatFromAccept(req.headers['accept']) : asked;
     if (format === 'prometheus') {
       if (prometheusRetentionTime <= 0) return textReply(400, 'prometheus is not enabled');
       return { status: 200, contentType: metrics.prometheusContentType, body: await metrics.prometheus() };

@@ -21,6 +21,14 @@ export interface RaftStatusSource {
   };
 }
 
+/** Lease and token counts of the active node (`Core.leaseCounts()` has this shape). */
+export interface LeaseCountSource {
+  /** Leases the expiration manager knows (kept up to date; no scan). */
+  readonly leases: number;
+  /** Tokens in storage (the token store keeps a running count after one listing). */
+  readonly tokens: () => Promise<number>;
+}
+
 /** The core's lifecycle state kind, as `Core.state` reports it. */
 export type SealStateSource = () => 'uninitialized' | 'sealed' | 'standby' | 'unsealed';
 
@@ -46,6 +54,7 @@ export class Metrics {
   readonly #barrierDuration: Histogram<'operation'>;
   #raftAttached = false;
   #sealAttached = false;
+  #leasesAttached = false;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -105,6 +114,41 @@ export class Metrics {
       registers,
       collect() {
         this.set(state() === 'unsealed' ? 1 : 0);
+      },
+    });
+  }
+
+  /**
+   * Lease and token counts (Vault's `vault.expire.num_leases`, `vault.token.count`), read on
+   * scrape; `source` returns undefined unless the node is active (the series are then absent).
+   */
+  attachLeaseCounts(source: () => LeaseCountSource | undefined): void {
+    if (this.#leasesAttached) throw new Error('lease counts are already attached');
+    this.#leasesAttached = true;
+    const registers = [this.registry];
+    new Gauge({
+      name: 'coffer_expire_num_leases',
+      help: 'Leases (token and secret) known to the expiration manager of the active node.',
+      registers,
+      collect() {
+        this.reset();
+        const s = source();
+        if (s !== undefined) this.set(s.leases);
+      },
+    });
+    new Gauge({
+      name: 'coffer_token_count',
+      help: 'Tokens in the token store (active node).',
+      registers,
+      async collect() {
+        this.reset();
+        const s = source();
+        if (s === undefined) return;
+        try {
+          this.set(await s.tokens());
+        } catch {
+          // sealed or stepped down mid-scrape: no sample
+        }
       },
     });
   }

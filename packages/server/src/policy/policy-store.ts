@@ -1,5 +1,6 @@
 import type { StorageView } from '@coffer/barrier';
 import { CofferError } from '../errors/coffer-error.js';
+import { RESPONSE_WRAPPING_POLICY_NAME, RESPONSE_WRAPPING_POLICY_TEXT } from '../acl/builtin-policies.js';
 import { ErrorCode } from '../errors/error-code.js';
 
 /** A stored ACL policy: its (normalised) name and raw HCL/JSON text. */
@@ -44,6 +45,8 @@ export class PolicyStore {
   async get(name: string): Promise<StoredPolicy | undefined> {
     const n = normalizePolicyName(name);
     if (n === 'root') return { name: 'root', raw: '' };
+    // Built in and immutable (Vault loads it at every unseal): never read from storage.
+    if (n === RESPONSE_WRAPPING_POLICY_NAME) return { name: n, raw: RESPONSE_WRAPPING_POLICY_TEXT };
     if (n === '' || n.includes('/')) return undefined;
     const cached = this.#cache.get(n);
     if (cached !== undefined) return cached ?? undefined;

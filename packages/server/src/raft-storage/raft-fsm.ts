@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { assertValidKey, listLevelChildren } from '@coffer/barrier';
-import { EntryType } from '@coffer/raft';
+import { EntryType, failpoint } from '@coffer/raft';
 import type { ConfState, Entry, SnapshotMetadata, StateMachine } from '@coffer/raft';
 import { SnapshotError, readSnapshot, snapshotStream } from '@coffer/snapshot';
 import type { SnapshotEntry, SnapshotMeta } from '@coffer/snapshot';
@@ -515,6 +515,7 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
     this.#crashPoint('staged');
     await this.#dir.commit(staging);
     this.#crashPoint('committed');
+    failpoint('raft-snapshot-install-mid');
     await this.#exclusive(async () => {
       await this.#db.close();
       await this.#dir.swap(staging, async () => this.#crashPoint('moved-aside'));

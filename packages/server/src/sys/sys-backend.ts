@@ -1,10 +1,12 @@
 import type { KeyStatus } from '@coffer/barrier';
 import type { AuditBroker } from '../audit/audit-broker.js';
+import type { ExpirationManager } from '../expiration/index.js';
 import type { RequestAuth } from '../logical/logical-request.js';
 import type { TokenEntry } from '../logical/token-entry.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import type { MountConfig, MountEntry, MountTableKind } from '../router/mount-entry.js';
 import type { ClusterBackend } from './cluster-backend.js';
+import type { ResponseWrapper } from '../wrapping/response-wrapper.js';
 
 /** What `sys/init` needs. */
 export interface InitParams {
@@ -101,6 +103,8 @@ export interface SysBackend {
   capabilities(entry: TokenEntry, path: string): Promise<string[]>;
   lookupToken(token: string): Promise<TokenEntry | undefined>;
   lookupAccessor(accessor: string): Promise<TokenEntry | undefined>;
+  /** Response wrapping over the current unseal's token store and cubbyhole (unsealed only). */
+  responseWrapper(): ResponseWrapper;
 
   rotate(): Promise<void>;
   keyStatus(): KeyStatus;
@@ -110,4 +114,7 @@ export interface SysBackend {
 
   /** Audit devices (unsealed only); absent in backends without audit support. */
   readonly audit?: AuditBroker;
+
+  /** The expiration manager (unsealed only); absent in backends without leases. */
+  readonly expiration?: ExpirationManager;
 }

@@ -4,12 +4,14 @@ import type { SysBackend } from './sys-backend.js';
 import { sysCapabilitiesPaths } from './sys-capabilities-paths.js';
 import { sysHaPaths } from './sys-ha-paths.js';
 import { sysKeyPaths } from './sys-key-paths.js';
+import { sysLeasePaths } from './sys-lease-paths.js';
 import { sysLifecyclePaths } from './sys-lifecycle-paths.js';
 import { sysMetricsPaths } from './sys-metrics-paths.js';
 import { sysMountPaths } from './sys-mount-paths.js';
 import { sysPolicyPaths } from './sys-policy-paths.js';
 import { sysRaftPaths } from './sys-raft-paths.js';
 import { sysToolsPaths } from './sys-tools-paths.js';
+import { sysWrappingPaths } from './sys-wrapping-paths.js';
 
 /**
  * The `sys/` engine: Vault's system backend as path specs, so the pipeline treats it like any
@@ -29,6 +31,8 @@ export function createSysEngine(backend: SysBackend): Engine {
       ...sysRaftPaths(backend),
       ...sysMetricsPaths(),
       ...sysAuditPaths(backend),
+      ...sysLeasePaths(backend),
+      ...sysWrappingPaths(() => backend.responseWrapper()),
     ],
   };
 }

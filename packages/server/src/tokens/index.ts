@@ -6,6 +6,7 @@ export {
   type RevokeListener,
   type TidyReport,
   type TokenDetails,
+  type TokenLeaseFacts,
   type TokenStoreLogger,
   type TokenStoreOptions,
   type TokenUse,

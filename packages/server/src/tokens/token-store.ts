@@ -46,10 +46,32 @@ export interface TokenStoreOptions {
   /** Entries kept in the in-memory lookup cache (default 10000). */
   readonly cacheSize?: number;
   readonly logger?: TokenStoreLogger;
+  /**
+   * The default and maximum lease TTLs (seconds) of the mount serving a creation path (mount
+   * tune values, falling back to the system ones); omitted or undefined: the system TTLs.
+   */
+  readonly mountTtls?: (path: string) => { defaultLeaseTtl: number; maxLeaseTtl: number } | undefined;
 }
 
-/** Called for every token being revoked, before its entry is deleted (cubbyhole, leases). */
-export type RevokeListener = (entry: TokenEntry) => Promise<void>;
+/**
+ * Called for every token being revoked, before its entry is deleted (cubbyhole, leases), with
+ * the token's salted ID (its storage key, never the token itself).
+ */
+export type RevokeListener = (entry: TokenEntry, saltedId: string) => Promise<void>;
+
+/** What the expiration manager needs to know about a token's lease (by salted ID). */
+export interface TokenLeaseFacts {
+  readonly path: string;
+  readonly accessor: string;
+  readonly hasLease: boolean;
+  readonly renewable: boolean;
+  readonly issueTimeMs: number;
+  /** 0 = never. */
+  readonly expireTimeMs: number;
+  readonly lastRenewalMs: number;
+  /** Revocation has started (the token is dead; finishing it is idempotent). */
+  readonly revoking: boolean;
+}
 
 export interface IssuedToken {
   /** The secret: return it to the caller once; never log or persist it. */
@@ -161,6 +183,9 @@ export class TokenStore {
   readonly #now: () => number;
   readonly #policyExists: ((name: string) => Promise<boolean>) | undefined;
   readonly #logger: TokenStoreLogger | undefined;
+  readonly #mountTtls: TokenStoreOptions['mountTtls'];
+  /** Tokens in storage, counted once (`count`) then kept up to date; undefined until then. */
+  #count: number | undefined;
   readonly #cache: LruCache<string, Cached>;
   readonly #accessorCache: LruCache<string, string>;
   /** Salted hash of every entry object handed out, so callers never need the raw token again. */
@@ -183,6 +208,7 @@ export class TokenStore {
     this.#now = options.now ?? Date.now;
     this.#policyExists = options.policyExists;
     this.#logger = options.logger;
+    this.#mountTtls = options.mountTtls;
     const size = options.cacheSize ?? 10_000;
     this.#cache = new LruCache(size);
     this.#accessorCache = new LruCache(size);
@@ -360,10 +386,11 @@ export class TokenStore {
     }
 
     const nowSec = Math.floor(this.#now() / 1000);
+    const limits = this.#limitsFor(path);
     if (period > 0 || ttl > 0 || !policies.includes('root')) {
       const result = calculateTtl({
-        defaultLeaseTtl: this.#defaultLeaseTtl,
-        maxLeaseTtl: this.#maxLeaseTtl,
+        defaultLeaseTtl: limits.defaultLeaseTtl,
+        maxLeaseTtl: limits.maxLeaseTtl,
         increment: 0,
         backendTtl: ttl,
         period,
@@ -395,7 +422,7 @@ export class TokenStore {
         ttl,
         explicitMaxTtl,
         period,
-        maxTtl: 0,
+        maxTtl: limits.maxLeaseTtl < this.#maxLeaseTtl ? limits.maxLeaseTtl : 0,
         renewable,
         hasLease: true,
         role: role?.name ?? '',
@@ -421,13 +448,20 @@ export class TokenStore {
     const numUses = spec.numUses ?? 0;
     if (!Number.isInteger(numUses) || numUses < 0) throw bad('number of uses cannot be negative');
     const nowSec = Math.floor(this.#now() / 1000);
+    const limits = this.#limitsFor(spec.path);
+    // The mount's maximum caps this token for life (renewals included), as a backend max does.
+    const backendMax = Math.max(0, spec.maxTtl ?? 0);
+    const maxTtl =
+      limits.maxLeaseTtl < this.#maxLeaseTtl && (backendMax === 0 || limits.maxLeaseTtl < backendMax)
+        ? limits.maxLeaseTtl
+        : backendMax;
     const { ttl, warnings } = calculateTtl({
-      defaultLeaseTtl: this.#defaultLeaseTtl,
-      maxLeaseTtl: this.#maxLeaseTtl,
+      defaultLeaseTtl: limits.defaultLeaseTtl,
+      maxLeaseTtl: limits.maxLeaseTtl,
       increment: 0,
       backendTtl: Math.max(0, spec.ttl ?? 0),
       period: Math.max(0, spec.period ?? 0),
-      backendMaxTtl: Math.max(0, spec.maxTtl ?? 0),
+      backendMaxTtl: maxTtl,
       explicitMaxTtl: Math.max(0, spec.explicitMaxTtl ?? 0),
       startTime: nowSec,
       now: nowSec,
@@ -446,7 +480,7 @@ export class TokenStore {
         ttl,
         explicitMaxTtl: Math.max(0, spec.explicitMaxTtl ?? 0),
         period: Math.max(0, spec.period ?? 0),
-        maxTtl: Math.max(0, spec.maxTtl ?? 0),
+        maxTtl,
         renewable: spec.renewable ?? true,
         hasLease: true,
         role: '',
@@ -456,6 +490,37 @@ export class TokenStore {
     );
     await this.#warnMissingPolicies(policies, out);
     return issued;
+  }
+
+  /**
+   * A response-wrapping token (Vault's `wrapInCubbyhole`): an orphan holding only the internal
+   * `response-wrapping` policy, usable once, TTL and explicit max TTL `ttl` seconds, not
+   * renewable; `path` is the creation path of the wrapped request.
+   */
+  async issueWrappingToken(spec: { readonly path: string; readonly ttl: number }): Promise<IssuedToken> {
+    if (!Number.isInteger(spec.ttl) || spec.ttl <= 0)
+      throw bad('wrapping TTL must be a positive number of seconds');
+    return this.#mint(
+      {
+        id: undefined,
+        policies: ['response-wrapping'],
+        parentHash: '',
+        parentAccessor: '',
+        path: spec.path,
+        meta: {},
+        displayName: '',
+        numUses: 1,
+        ttl: spec.ttl,
+        explicitMaxTtl: spec.ttl,
+        period: 0,
+        maxTtl: 0,
+        renewable: false,
+        hasLease: true,
+        role: '',
+        entityId: '',
+      },
+      [],
+    );
   }
 
   // ---------------------------------------------------------------------------------------
@@ -638,6 +703,58 @@ export class TokenStore {
   }
 
   // ---------------------------------------------------------------------------------------
+  // Expiration manager support (tokens by salted ID)
+
+  /** The salted ID (storage key) of an entry handed out by this store. */
+  saltedIdOf(entry: TokenEntry): Promise<string | undefined> {
+    return this.#hashOf(entry);
+  }
+
+  /** The salted ID of the token with this accessor, whatever its state. */
+  saltedIdOfAccessor(accessor: string): Promise<string | undefined> {
+    return this.#hashOfAccessor(accessor);
+  }
+
+  /** Lease facts of a stored token (expired or being revoked included); undefined once it is gone. */
+  async leaseFacts(saltedId: string): Promise<TokenLeaseFacts | undefined> {
+    const cached = await this.#load(saltedId);
+    if (cached === undefined) return undefined;
+    const r = cached.record;
+    return {
+      path: r.path,
+      accessor: r.accessor,
+      hasLease: r.hasLease,
+      renewable: r.renewable,
+      issueTimeMs: r.issueTimeMs,
+      expireTimeMs: r.expireTimeMs,
+      lastRenewalMs: r.lastRenewalMs,
+      revoking: r.revoking !== undefined,
+    };
+  }
+
+  /** Tree-revokes the token with this salted ID (idempotent: a vanished token is a no-op). */
+  async revokeTreeBySaltedId(saltedId: string): Promise<void> {
+    await this.#revokeTree(saltedId);
+  }
+
+  /** Tokens in storage: one listing per store instance, then kept up to date by mint and revoke. */
+  async count(): Promise<number> {
+    if (this.#count === undefined) {
+      const listed = (await this.#listIds()).length;
+      this.#count ??= listed;
+    }
+    return this.#count;
+  }
+
+  #limitsFor(path: string): { defaultLeaseTtl: number; maxLeaseTtl: number } {
+    const mount = this.#mountTtls?.(path);
+    if (mount === undefined)
+      return { defaultLeaseTtl: this.#defaultLeaseTtl, maxLeaseTtl: this.#maxLeaseTtl };
+    const maxLeaseTtl = Math.min(mount.maxLeaseTtl, this.#maxLeaseTtl);
+    return { defaultLeaseTtl: mount.defaultLeaseTtl, maxLeaseTtl };
+  }
+
+  // ---------------------------------------------------------------------------------------
   // Roles
 
   async readRole(name: string): Promise<TokenRole | undefined> {
@@ -800,6 +917,7 @@ export class TokenStore {
     );
     if (spec.parentHash !== '') await this.#storage.put(`${PARENT_PREFIX}${spec.parentHash}/${hash}`, EMPTY);
     const cached = await this.#save(hash, record);
+    if (this.#count !== undefined) this.#count++;
     this.#accessorCache.set(accessor, hash);
     return { clientToken: id, entry: cached.entry, warnings };
   }
@@ -972,7 +1090,7 @@ export class TokenStore {
     }
     const entry = tokenEntryOf(record);
     // Hooks first (cubbyhole, leases): if one fails the token stays marked, dead, for a retry.
-    for (const listener of [...this.#listeners]) await listener(entry);
+    for (const listener of [...this.#listeners]) await listener(entry, hash);
 
     if (record.parentHash !== '') await this.#storage.delete(`${PARENT_PREFIX}${record.parentHash}/${hash}`);
     await this.#storage.delete(ACCESSOR_PREFIX + (await this.#salt.hashAccessor(record.accessor)));
@@ -987,6 +1105,7 @@ export class TokenStore {
     }
 
     await this.#storage.delete(ID_PREFIX + hash);
+    if (this.#count !== undefined) this.#count = Math.max(0, this.#count - 1);
     this.#cache.delete(hash);
     this.#lastUses.delete(hash);
   }

@@ -116,11 +116,11 @@ log_level     = "${options.logLevel ?? process.env['COFFER_TEST_LOG_LEVEL'] ?? '
     await writeFile(this.configFile, config);
   }
 
-  /** Starts the process and waits until it answers `sys/seal-status`. */
-  async start(): Promise<void> {
+  /** Starts the process (extra environment: `env`) and waits until it answers `sys/seal-status`. */
+  async start(env: NodeJS.ProcessEnv = {}): Promise<void> {
     if (this.alive) throw new Error(`node ${this.id} is already running`);
     const server = new ServerProcess(
-      spawnServer([`-config=${this.configFile}`]),
+      spawnServer([`-config=${this.configFile}`], env),
       this.apiPort,
       this.dir,
       undefined,

@@ -397,10 +397,13 @@ void describe('HTTP app: request mapping', () => {
     assert.equal(core.last.token, undefined);
   });
 
-  void it('refuses response wrapping rather than answering unwrapped', async () => {
-    const res = await fetch(`${base}/v1/secret/foo`, { headers: { 'x-vault-wrap-ttl': '5m' } });
+  void it('passes the X-Vault-Wrap-TTL in seconds to the core; a bad one is a 400 before the core', async () => {
+    await fetch(`${base}/v1/secret/foo`, { headers: { 'x-vault-wrap-ttl': '5m' } });
+    assert.equal(core.last.wrapTtl, 300);
+    const before = core.requests.length;
+    const res = await fetch(`${base}/v1/secret/foo`, { headers: { 'x-vault-wrap-ttl': '-5m' } });
     assert.equal(res.status, 400);
-    assert.equal(core.requests.length, 0);
+    assert.equal(core.requests.length, before);
   });
 
   void it('decodes percent-encoded paths', async () => {
