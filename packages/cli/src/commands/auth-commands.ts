@@ -3,10 +3,16 @@ import type { CommandContext } from '../cli/command-context.js';
 import type { CommandDefinition, CommandGroup } from '../cli/command-definition.js';
 import type { FlagSpec } from '../cli/flag-spec.js';
 import { goDurationString } from '../cli/go-duration.js';
-import type { MountConfigInput, MountInput, MountOutput } from '../client/vault-api-types.js';
+import type { MountConfigInput, MountOutput } from '../client/vault-api-types.js';
 import { formatTable } from '../output/column-table.js';
 import { formatGoValue } from '../output/go-value-format.js';
-import { MOUNT_TUNING_FLAGS, mountListConfigOf, mountOptionsOf, mountPathOf } from './mount-tuning-flags.js';
+import {
+  MOUNT_TUNING_FLAGS,
+  mountInputOf,
+  mountListConfigOf,
+  mountOptionsOf,
+  mountPathOf,
+} from './mount-tuning-flags.js';
 
 export const authGroup: CommandGroup = {
   path: ['auth'],
@@ -58,28 +64,9 @@ const enableCommand: CommandDefinition = {
   async run(ctx) {
     ctx.expectArgs(1);
     const f = ctx.flags;
-    let type = (ctx.args[0] as string).trim();
-    if (type === 'plugin') type = f.string('plugin-name') ?? '';
-    const path = mountPathOf(f.string('path') || type);
-    const ttl = (name: string): string | undefined => {
-      const secs = f.duration(name);
-      return secs !== undefined && secs !== 0 ? goDurationString(secs) : undefined;
-    };
-    const options = mountOptionsOf(ctx);
-    const input: MountInput = {
-      type,
+    const { path, type, input } = mountInputOf(ctx, tokenTypeOf(ctx), {
       description: f.string('description') ?? '',
-      config: {
-        ...(ttl('default-lease-ttl') ? { default_lease_ttl: ttl('default-lease-ttl') } : {}),
-        ...(ttl('max-lease-ttl') ? { max_lease_ttl: ttl('max-lease-ttl') } : {}),
-        ...mountListConfigOf(ctx),
-        ...tokenTypeOf(ctx),
-      },
-      ...(options ? { options } : {}),
-      ...(f.bool('local') ? { local: true } : {}),
-      ...(f.bool('seal-wrap') ? { seal_wrap: true } : {}),
-      ...(f.bool('external-entropy-access') ? { external_entropy_access: true } : {}),
-    };
+    });
     const client = await ctx.client();
     await callServer(`Error enabling ${type} auth`, () => client.enableAuth(path, input));
     let thing = `${type} auth method`;

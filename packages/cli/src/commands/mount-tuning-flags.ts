@@ -1,6 +1,7 @@
 import type { CommandContext } from '../cli/command-context.js';
 import type { FlagSpec } from '../cli/flag-spec.js';
-import type { MountConfigInput } from '../client/vault-api-types.js';
+import { goDurationString } from '../cli/go-duration.js';
+import type { MountConfigInput, MountInput } from '../client/vault-api-types.js';
 import { sanitizePath } from '../kv/kv-path.js';
 
 /** `path/` with exactly one trailing slash. */
@@ -101,4 +102,41 @@ export function mountListConfigOf(ctx: CommandContext): MountConfigInput {
       : {}),
     ...(f.has('plugin-version') ? { plugin_version: f.string('plugin-version') ?? '' } : {}),
   };
+}
+
+/**
+ * The body of `secrets enable` / `auth enable`: the TYPE argument (or -plugin-name), lease TTL
+ * flags as Go durations, list config, options and the boolean mount flags; `extraConfig` and
+ * `description` are what the two commands send differently.
+ */
+export function mountInputOf(
+  ctx: CommandContext,
+  extraConfig: MountConfigInput,
+  description: { readonly description?: string },
+): { readonly path: string; readonly type: string; readonly input: MountInput } {
+  const f = ctx.flags;
+  let type = (ctx.args[0] as string).trim();
+  if (type === 'plugin') type = f.string('plugin-name') ?? '';
+  const ttl = (name: string): string | undefined => {
+    const secs = f.duration(name);
+    return secs !== undefined && secs !== 0 ? goDurationString(secs) : undefined;
+  };
+  const defaultTtl = ttl('default-lease-ttl');
+  const maxTtl = ttl('max-lease-ttl');
+  const options = mountOptionsOf(ctx);
+  const input: MountInput = {
+    type,
+    ...description,
+    config: {
+      ...(defaultTtl ? { default_lease_ttl: defaultTtl } : {}),
+      ...(maxTtl ? { max_lease_ttl: maxTtl } : {}),
+      ...extraConfig,
+      ...mountListConfigOf(ctx),
+    },
+    ...(options ? { options } : {}),
+    ...(f.bool('local') ? { local: true } : {}),
+    ...(f.bool('seal-wrap') ? { seal_wrap: true } : {}),
+    ...(f.bool('external-entropy-access') ? { external_entropy_access: true } : {}),
+  };
+  return { path: mountPathOf(f.string('path') || type), type, input };
 }
