@@ -30,6 +30,12 @@ export class Progress {
   probeSent = false;
   /** Highest commit index sent to the member (avoids empty commit-only Apps). */
   sentCommit = 0;
+  /**
+   * Leader leases: until when (the leader's `now()`) the member promised to vote for no other
+   * leader: the send time of the newest heartbeat it acknowledged in this term plus the promise it
+   * made in the ack (at most the leader's leaseMs); -Infinity when none.
+   */
+  leaseUntil = -Infinity;
   isLearner: boolean;
   readonly inflights: Inflights;
 

@@ -36,6 +36,24 @@ export interface RaftConfig {
    * (leader lease) (default true).
    */
   readonly checkQuorum?: boolean;
+  /**
+   * Leader-lease reads (Raft thesis §6.4.1), in milliseconds of `now()`; default 0 = off (every
+   * ReadIndex needs a heartbeat round). A node with a positive leaseMs refuses (pre)votes and its
+   * own non-forced campaigns until electionTick ticks have passed since it last heard from a
+   * leader, or since it started, and promises that in its heartbeat acks as leaseMs: so leaseMs
+   * must be shorter in real time than its electionTick − 1 ticks (the driver derives it from its
+   * tick interval with a margin). A leader that has committed an entry of its term answers ReadIndex
+   * at once with its commit index while a quorum of voters' promises hold: for each, the send time
+   * of the newest heartbeat it acknowledged plus the smaller of its promise and this leaseMs (the
+   * leader counting as now). No lease once a leadership transfer began in the term. Requires
+   * checkQuorum and `now`.
+   */
+  readonly leaseMs?: number;
+  /**
+   * Monotonic clock in milliseconds for leader leases (e.g. `performance.now`, which keeps running
+   * while the process is stopped). The core reads time only through it; required when leaseMs > 0.
+   */
+  readonly now?: () => number;
 }
 
 export interface ResolvedRaftConfig {
@@ -52,7 +70,12 @@ export interface ResolvedRaftConfig {
   readonly maxCommittedSizePerReady: number;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
+  /** 0 when lease reads are off. */
+  readonly leaseMs: number;
+  readonly now: () => number;
 }
+
+const NO_CLOCK = (): number => 0;
 
 function positiveInt(name: string, v: number): number {
   if (!Number.isSafeInteger(v) || v <= 0)
@@ -78,6 +101,14 @@ export function resolveRaftConfig(c: RaftConfig): ResolvedRaftConfig {
   if (!Number.isSafeInteger(maxInflightBytes) || maxInflightBytes < 0) {
     throw new RaftError('INVALID_CONFIG', `maxInflightBytes must be ≥ 0, got ${maxInflightBytes}`);
   }
+  const leaseMs = c.leaseMs ?? 0;
+  if (!Number.isFinite(leaseMs) || leaseMs < 0)
+    throw new RaftError('INVALID_CONFIG', `leaseMs must be a finite number ≥ 0, got ${leaseMs}`);
+  const checkQuorum = c.checkQuorum ?? true;
+  if (leaseMs > 0 && !checkQuorum)
+    throw new RaftError('INVALID_CONFIG', 'leader-lease reads (leaseMs > 0) need checkQuorum');
+  if (leaseMs > 0 && c.now === undefined)
+    throw new RaftError('INVALID_CONFIG', 'leader-lease reads (leaseMs > 0) need a clock (now)');
   return {
     id: c.id,
     peers: c.peers,
@@ -94,6 +125,8 @@ export function resolveRaftConfig(c: RaftConfig): ResolvedRaftConfig {
       c.maxCommittedSizePerReady ?? 8 * 1024 * 1024,
     ),
     preVote: c.preVote ?? true,
-    checkQuorum: c.checkQuorum ?? true,
+    checkQuorum,
+    leaseMs,
+    now: c.now ?? NO_CLOCK,
   };
 }

@@ -1,6 +1,7 @@
 import { ConfigHistory } from './config-history.js';
 import { encodeConfChange } from './conf-change-codec.js';
 import { entrySize } from './entry-size.js';
+import { HeartbeatWindow } from './heartbeat-window.js';
 import { Membership } from './membership.js';
 import { Progress, ProgressState } from './progress.js';
 import { resolveRaftConfig } from './raft-config.js';
@@ -112,6 +113,8 @@ export class Raft {
   durableTerm: number;
   /** True when the state machine's applied index is behind the stored snapshot at start-up. */
   readonly needsSnapshotReemit: boolean;
+  /** ReadIndex requests (local or from followers) answered from the leader lease. */
+  leaseReadsServed = 0;
 
   private msgs: Message[] = [];
   private msgsNeedPersist = false;
@@ -119,6 +122,16 @@ export class Raft {
   private readonly votes = new Map<NodeId, boolean>();
   private readonly history: ConfigHistory;
   private electionElapsed = 0;
+  /**
+   * Ticks since this node last accepted a message from a leader, or since it started (capped at
+   * electionTick). Unlike electionElapsed, role and term changes do not reset it: with leases on,
+   * it is the promise "no vote for anyone for electionTick ticks after hearing from a leader".
+   */
+  private ticksSinceLeader = 0;
+  /** Send times of this leader's heartbeats (lease reads). */
+  private readonly heartbeats = new HeartbeatWindow();
+  /** A leadership transfer began in this term: no lease reads until the term ends. */
+  private leaseForfeited = false;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
   private readOnly = new ReadOnly();
@@ -126,6 +139,7 @@ export class Raft {
   /** A proposal was appended: broadcast Apps on the next flush (batches proposals per Ready). */
   private pendingBcast = false;
   private readonly matchScratch: number[] = [];
+  private readonly leaseScratch: number[] = [];
   private readonly cfg: ResolvedRaftConfig;
 
   constructor(config: RaftConfig) {
@@ -265,6 +279,7 @@ export class Raft {
   // ---------------------------------------------------------------- time
 
   tick(): void {
+    if (this.ticksSinceLeader < this.cfg.electionTick) this.ticksSinceLeader++;
     if (this.role === Role.Leader) this.tickHeartbeat();
     else this.tickElection();
   }
@@ -328,6 +343,8 @@ export class Raft {
     this.readOnly = new ReadOnly();
     this.pendingReadIndexMessages = [];
     this.pendingBcast = false;
+    this.heartbeats.clear();
+    this.leaseForfeited = false;
   }
 
   private newProgress(next: number, isLearner: boolean): Progress {
@@ -374,6 +391,10 @@ export class Raft {
 
   private hup(transfer: boolean): void {
     if (this.role === Role.Leader || !this.promotable()) return;
+    // A campaign forced from outside (not by the election timer, which only fires after
+    // electionTick ticks) must not break this node's lease promise: its own vote counts too. The
+    // only voter has no one to promise anything to.
+    if (!transfer && this.inVoteLease() && this.membership.voterIds.length > 1) return;
     if (this.cfg.preVote && !transfer) this.campaign(true, false);
     else this.campaign(false, transfer);
   }
@@ -541,8 +562,9 @@ export class Raft {
       if (m.type === MessageType.Vote || m.type === MessageType.PreVote) {
         const inLease =
           this.cfg.checkQuorum && this.lead !== '' && this.electionElapsed < this.cfg.electionTick;
-        // Heard from a leader within an election timeout: ignore (do not even bump our term).
-        if (inLease && !isTransferContext(m.context)) return;
+        // Heard from a leader within an election timeout (or, with leader leases, started less
+        // than one ago): ignore (do not even bump our term). Transfers override both.
+        if ((inLease || this.inVoteLease()) && !isTransferContext(m.context)) return;
       }
       if (m.type === MessageType.PreVote) {
         // Never change term in response to a pre-vote.
@@ -652,6 +674,8 @@ export class Raft {
         if (to === this.id) return;
         this.electionElapsed = 0;
         this.leadTransferee = to;
+        // The transferee will campaign past every lease: ours ends for the rest of the term.
+        this.leaseForfeited = true;
         if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to);
         else this.maybeSendAppend(to, pr, true);
         return;
@@ -696,6 +720,13 @@ export class Raft {
 
   private handleHeartbeatResponse(m: Message, pr: Progress): void {
     pr.recentActive = true;
+    if (m.index > 0 && m.commit > 0) {
+      // The echoed sequence number of the heartbeat acknowledged, and for how long after it the
+      // follower promises to vote for no one else (both 0 from a node without leases).
+      const sentAt = this.heartbeats.sentAt(m.index);
+      const until = sentAt === undefined ? -Infinity : sentAt + Math.min(m.commit, this.cfg.leaseMs);
+      if (until > pr.leaseUntil) pr.leaseUntil = until;
+    }
     pr.probeSent = false;
     if (pr.state === ProgressState.Replicate && pr.inflights.full()) pr.inflights.freeFirstOne();
     if (pr.match < this.log.lastIndex()) this.maybeSendAppend(m.from, pr, true);
@@ -773,6 +804,7 @@ export class Raft {
   // ---------------------------------------------------------------- follower handling
 
   private handleAppend(m: Message): void {
+    this.ticksSinceLeader = 0;
     const log = this.log;
     if (m.index < log.committed) {
       this.send(message(MessageType.AppResp, this.id, m.from, this.term, { index: log.committed }));
@@ -809,11 +841,24 @@ export class Raft {
   }
 
   private handleHeartbeat(m: Message): void {
+    this.ticksSinceLeader = 0;
     this.log.commitTo(m.commit);
-    this.send(message(MessageType.HeartbeatResp, this.id, m.from, this.term, { context: m.context }));
+    // With leases on, echo the heartbeat's sequence number (`index`: the leader counts from its
+    // send time) and promise our leaseMs (`commit`): we refuse other candidates for electionTick
+    // ticks from now, which the driver guarantees last longer. A node without leases promises
+    // nothing, so its acks never extend a lease.
+    const lease = this.cfg.leaseMs > 0 && m.index > 0;
+    this.send(
+      message(MessageType.HeartbeatResp, this.id, m.from, this.term, {
+        context: m.context,
+        index: lease ? m.index : 0,
+        commit: lease ? Math.floor(this.cfg.leaseMs) : 0,
+      }),
+    );
   }
 
   private handleSnapshot(m: Message): void {
+    this.ticksSinceLeader = 0;
     const s = m.snapshot;
     if (s === undefined) return;
     if (this.restore(s)) {
@@ -901,15 +946,19 @@ export class Raft {
 
   private bcastHeartbeat(context: Uint8Array): void {
     const committed = this.log.committed;
+    // Lease reads: a sequence number (in `index`, unused by heartbeats otherwise) that followers
+    // echo, remembered with the send time. The message leaves later, never earlier.
+    const index = this.cfg.leaseMs > 0 ? this.heartbeats.stamp(this.cfg.now()) : 0;
     for (const [id, pr] of this.prs) {
       if (id === this.id) continue;
       // Never tell a follower to commit past what it is known to hold.
       const commit = Math.min(pr.match, committed);
-      this.send(message(MessageType.Heartbeat, this.id, id, this.term, { commit, context }));
+      this.send(message(MessageType.Heartbeat, this.id, id, this.term, { commit, context, index }));
     }
   }
 
   private sendTimeoutNow(to: NodeId): void {
+    this.leaseForfeited = true;
     this.send(message(MessageType.TimeoutNow, this.id, to, this.term));
   }
 
@@ -967,7 +1016,13 @@ export class Raft {
     this.startReadIndexRound(m.from, m.context);
   }
 
+  /** Sends `context` on a heartbeat round, or answers it at once while the lease holds. */
   private startReadIndexRound(from: NodeId, context: Uint8Array): void {
+    if (this.leaseValid()) {
+      this.leaseReadsServed++;
+      this.respondToRead(from, context, this.log.committed);
+      return;
+    }
     this.readOnly.addRequest(this.log.committed, from, context);
     this.readOnly.recvAck(this.id, context);
     this.bcastHeartbeat(context);
@@ -983,6 +1038,50 @@ export class Raft {
   private respondToRead(from: NodeId, context: Uint8Array, index: number): void {
     if (from === this.id || from === '') this.readStates.push({ index, context });
     else this.send(message(MessageType.ReadIndexResp, this.id, from, this.term, { index, context }));
+  }
+
+  // ---------------------------------------------------------------- leases
+
+  /** With leases on: this node heard from a leader (or started) less than electionTick ticks ago. */
+  private inVoteLease(): boolean {
+    return this.cfg.leaseMs > 0 && this.ticksSinceLeader < this.cfg.electionTick;
+  }
+
+  /**
+   * Until when a quorum of voters promised to vote for no other leader: the quorum-th latest of
+   * their promises (the same quorum rule as the commit index), the leader itself counting as
+   * `now + leaseMs`.
+   */
+  private leaseEnd(now: number): number {
+    const voters = this.membership.voterIds;
+    if (voters.length === 0) return -Infinity;
+    const ends = this.leaseScratch;
+    ends.length = 0;
+    for (const id of voters)
+      ends.push(id === this.id ? now + this.cfg.leaseMs : (this.prs.get(id)?.leaseUntil ?? -Infinity));
+    ends.sort((a, b) => b - a);
+    return ends[this.membership.quorum - 1] as number;
+  }
+
+  /**
+   * Whether a read may be served now at the commit index without a heartbeat round (Raft thesis
+   * §6.4.1): this node leads and is a voter, an entry of its term is committed, no leadership
+   * transfer began in this term, and a quorum acknowledged a heartbeat sent less than leaseMs ago
+   * (less than their own promised lease, when shorter). No other leader can exist before then:
+   * every voter of that quorum refuses votes for electionTick ticks after the heartbeat reached
+   * it, which take longer than the lease it promised.
+   */
+  private leaseValid(): boolean {
+    if (this.cfg.leaseMs <= 0 || this.role !== Role.Leader || this.leaseForfeited) return false;
+    if (this.leadTransferee !== '' || !this.membership.isVoter(this.id)) return false;
+    if (!this.committedEntryInCurrentTerm()) return false;
+    const now = this.cfg.now();
+    return now < this.leaseEnd(now);
+  }
+
+  /** The commit index a read may be served at right now by lease, or undefined (no valid lease). */
+  leaseReadIndex(): number | undefined {
+    return this.leaseValid() ? this.log.committed : undefined;
   }
 
   // ---------------------------------------------------------------- status

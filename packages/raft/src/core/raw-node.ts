@@ -89,7 +89,11 @@ export class RawNode {
     this.raft.tick();
   }
 
-  /** Campaigns now (through pre-vote when enabled) if this node is a voter. */
+  /**
+   * Campaigns now (through pre-vote when enabled) if this node is a voter. With leader leases
+   * (`leaseMs`), ignored in a multi-voter configuration until electionTick ticks have passed since
+   * this node last heard from a leader or started (its vote, even for itself, is promised away).
+   */
   campaign(): void {
     this.raft.campaignNow();
   }
@@ -136,7 +140,9 @@ export class RawNode {
 
   /**
    * Requests a linearizable read. `context` must be unique per request; the result arrives as a
-   * `ReadState` with the same context in a later Ready (serve it once applied ≥ its index). Throws
+   * `ReadState` with the same context in a later Ready (serve it once applied ≥ its index); a
+   * leader holding a valid lease (`leaseMs`) answers in the next Ready without a heartbeat round,
+   * and so does it for followers' forwarded requests. Throws
    * `NOT_LEADER` when no leader is known; a request lost in transit or dropped on a leader change
    * never answers, so the caller needs a timeout.
    */
@@ -145,6 +151,20 @@ export class RawNode {
     if (r.role !== Role.Leader && r.lead === '')
       throw new RaftError('NOT_LEADER', 'no leader known for ReadIndex');
     r.step(localMessage(MessageType.ReadIndex, r.id, r.id, false, context));
+  }
+
+  /**
+   * Leader leases (`leaseMs`): when this node leads and its lease holds right now, the commit index
+   * a linearizable read may be served at as soon as the state machine has applied it, with no
+   * heartbeat round; otherwise undefined (use `readIndex`). Takes no action.
+   */
+  leaseReadIndex(): number | undefined {
+    return this.raft.leaseReadIndex();
+  }
+
+  /** ReadIndex requests (local, or forwarded by followers) this node answered from its lease. */
+  get leaseReadsServed(): number {
+    return this.raft.leaseReadsServed;
   }
 
   /**

@@ -96,11 +96,15 @@ export interface Message {
   readonly from: NodeId;
   readonly to: NodeId;
   readonly term: number;
-  /** App: index of the entry preceding `entries`; AppResp: highest index matched (or rejected). */
+  /**
+   * App: index of the entry preceding `entries`; AppResp: highest index matched (or rejected);
+   * Heartbeat: the leader's broadcast sequence number (leases; 0 without), echoed in HeartbeatResp.
+   */
   readonly index: number;
   /** App: term of the entry at `index`. */
   readonly logTerm: number;
   readonly entries: readonly Entry[];
+  /** App/Heartbeat: the leader's commit index; HeartbeatResp: the sender's lease promise in ms (0 = none). */
   readonly commit: number;
   readonly reject: boolean;
   /** AppResp reject: the follower's hint for fast back-off (last index of its log). */

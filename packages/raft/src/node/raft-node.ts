@@ -76,12 +76,39 @@ export interface RaftNodeOptions {
   readonly heartbeatTick?: number;
   /** Take a snapshot when applied − snapshot index exceeds this (default 8192). */
   readonly snapshotThreshold?: number;
+  /**
+   * And, once the last snapshot is larger than `snapshotRatioFloorBytes`, only when the entry
+   * bytes applied since then reach this fraction of its size (default 0.5; 0 = entry count
+   * alone). Each snapshot rewrites the whole state, so a fixed entry count alone would cost
+   * O(data size) per `snapshotThreshold` writes: quadratic as data grows. The log kept between
+   * snapshots then stays within this fraction of the data.
+   */
+  readonly snapshotLogRatio?: number;
+  /** Snapshot size below which `snapshotLogRatio` does not apply (default 32 MiB). */
+  readonly snapshotRatioFloorBytes?: number;
   /** Log entries kept behind a snapshot for slow followers (default 10240). */
   readonly trailingLogs?: number;
   /** Seed of the core's election-timeout randomisation (default: random). */
   readonly seed?: number;
   /** How long `readIndex()` waits for the leader's confirmation (default 2 election timeouts). */
   readonly readTimeoutMs?: number;
+  /**
+   * Leader-lease reads (Raft thesis §6.4.1): while a quorum acknowledged a heartbeat sent less than
+   * `leaseMs` ago, the leader serves `readIndex()` (its own, and followers' forwarded ones) with no
+   * heartbeat round. Default: on when the node runs its tick timer (tickMs > 0) with check-quorum;
+   * with manual ticks (tickMs 0) only when `now` and `leaseMs` are given. Each voter promises its
+   * own lease in its heartbeat acks and the shortest promise of the quorum bounds the leader's, so
+   * members with different tick settings stay safe; a node with leases off promises nothing.
+   */
+  readonly leaseReads?: boolean;
+  /**
+   * Lease length in ms. Default floor(0.8 · (electionTick − 1) · tick ms): a voter that heard from
+   * the leader refuses other candidates for electionTick timer ticks, and timers never fire early,
+   * so that takes at least (electionTick − 1) ticks of real time. Never more than that.
+   */
+  readonly leaseMs?: number;
+  /** Monotonic clock in ms for leases (default performance.now: it runs on while the process is stopped). */
+  readonly now?: () => number;
   readonly tuning?: RaftTuning;
 }
 
@@ -116,6 +143,13 @@ export interface RaftNodeMetrics {
   readonly lastPersistMs: number;
   /** Largest number of entries persisted in one Ready. */
   readonly maxBatchEntries: number;
+  /** Reads served from the leader lease: this node's `readIndex()` calls and followers' requests. */
+  readonly leaseReads: number;
+  /**
+   * ReadIndex requests issued through the core (each batch of `readIndex()` calls that could not
+   * use a lease): a heartbeat round on a leader, a request to the leader on a follower.
+   */
+  readonly readIndexRounds: number;
 }
 
 export interface RaftNodeStatus {
@@ -219,8 +253,13 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   readonly #electionTick: number;
   readonly #heartbeatTick: number;
   readonly #snapshotThreshold: number;
+  readonly #snapshotLogRatio: number;
+  readonly #snapshotRatioFloorBytes: number;
   readonly #trailingLogs: number;
   readonly #readTimeoutMs: number;
+  /** 0 = lease reads off. */
+  readonly #leaseMs: number;
+  readonly #now: () => number;
 
   #timer: NodeJS.Timeout | undefined;
   #readSweep: NodeJS.Timeout | undefined;
@@ -244,6 +283,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   #latestHardState: HardState = this.#hardState;
   #snapshotMeta: SnapshotMetadata | undefined;
   #snapshotting = false;
+  /** Entry bytes applied since the last snapshot was taken or installed (see snapshotLogRatio). */
+  #bytesSinceSnapshot = 0;
 
   readonly #pending = new Map<number, PendingProposal>();
   #readQueue: ReadWaiter[] = [];
@@ -272,6 +313,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     leaderChanges: 0,
     lastPersistMs: 0,
     maxBatchEntries: 0,
+    leaseReads: 0,
+    readIndexRounds: 0,
   };
 
   constructor(options: RaftNodeOptions) {
@@ -284,9 +327,13 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     this.#electionTick = options.electionTick ?? 10;
     this.#heartbeatTick = options.heartbeatTick ?? 1;
     this.#snapshotThreshold = options.snapshotThreshold ?? 8192;
+    this.#snapshotLogRatio = options.snapshotLogRatio ?? 0.5;
+    this.#snapshotRatioFloorBytes = options.snapshotRatioFloorBytes ?? 32 * 1024 * 1024;
     this.#trailingLogs = options.trailingLogs ?? 10240;
     this.#readTimeoutMs =
       options.readTimeoutMs ?? Math.max(1000, 2 * this.#electionTick * Math.max(this.#tickMs, 10));
+    this.#leaseMs = this.#resolveLeaseMs(options);
+    this.#now = options.now ?? (() => performance.now());
     if (
       options.dataDir === undefined &&
       (options.logStore === undefined || options.snapshotStore === undefined)
@@ -294,6 +341,24 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       throw new TypeError('RaftNode needs a dataDir or both a logStore and a snapshotStore');
     }
     for (const [id, address] of Object.entries(options.peers ?? {})) this.#addresses.set(id, address);
+  }
+
+  /** The lease length (0 = lease reads off) from the options; throws TypeError when unsafe. */
+  #resolveLeaseMs(o: RaftNodeOptions): number {
+    const checkQuorum = o.tuning?.checkQuorum ?? true;
+    const maxMs = (this.#electionTick - 1) * this.#tickMs;
+    const ms = o.leaseMs ?? Math.floor(0.8 * maxMs);
+    const enabled = o.leaseReads ?? (checkQuorum && ms > 0 && (this.#tickMs > 0 || o.now !== undefined));
+    if (!enabled) return 0;
+    if (!checkQuorum) throw new TypeError('RaftNode: leaseReads needs check-quorum (tuning.checkQuorum)');
+    if (!Number.isFinite(ms) || ms <= 0)
+      throw new TypeError('RaftNode: leaseReads needs a positive leaseMs (give it with tickMs 0)');
+    if (this.#tickMs > 0 && ms > maxMs) {
+      throw new TypeError(
+        `RaftNode: leaseMs ${ms} exceeds the ${maxMs} ms of electionTick − 1 ticks a voter waits before voting`,
+      );
+    }
+    return ms;
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -319,8 +384,9 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
           'recorded in the log but its bytes are missing',
         );
       }
-      // Drop snapshots that were received or taken but never recorded.
-      await this.#snapshotStore.retain(snap);
+      // Drop snapshots that were received or taken but never recorded (newer ones included:
+      // nothing is in flight yet; while running, retain() only ever drops older ones).
+      await this.#snapshotStore.retainOnly(snap);
       this.#snapshotMeta = snap;
       const applied = this.#sm.appliedIndex === undefined ? 0 : await this.#sm.appliedIndex();
       let hardState = persisted.hardState;
@@ -342,6 +408,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
         random: seededRandom(o.seed ?? randomInt(2 ** 31)),
         storage: this.#storage,
         applied,
+        leaseMs: this.#leaseMs,
+        now: this.#now,
         ...o.tuning,
       });
       this.#applied = applied;
@@ -572,13 +640,25 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   /**
    * Resolves once a local read would be linearizable: the leader confirmed (with a quorum) its
    * commit index at the time of the call and this node has applied up to it. Concurrent calls
-   * share one confirmation round. Rejects with NotLeaderError when no leader is known, or
-   * RaftNodeError 'timeout' / LeadershipLostError when the confirmation does not come.
+   * share one confirmation round. A leader holding a valid lease (see `leaseReads`) confirms at
+   * once: the promise resolves as soon as the commit index of that moment is applied (already
+   * resolved when it is). Rejects with NotLeaderError when no leader is known, or RaftNodeError
+   * 'timeout' / LeadershipLostError when the confirmation does not come.
    */
   readIndex(): Promise<void> {
     if (this.#state.kind !== 'running')
       return Promise.reject(new RaftNodeError('stopped', `node ${this.id} is not running`));
     if (this.#role !== Role.Leader && this.#leader === '') return Promise.reject(new NotLeaderError('', ''));
+    const index = this.#leaseMs > 0 ? this.#raw.leaseReadIndex() : undefined;
+    if (index !== undefined) {
+      this.#metrics.leaseReads++;
+      if (index <= this.#applied) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const waiter = { resolve, reject, deadline: Date.now() + this.#readTimeoutMs };
+        this.#appliedReads.push({ index, waiters: [waiter] });
+        this.#kick();
+      });
+    }
     return new Promise<void>((resolve, reject) => {
       this.#readQueue.push({ resolve, reject, deadline: Date.now() + this.#readTimeoutMs });
       this.#kick();
@@ -589,6 +669,15 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     if (this.#readQueue.length === 0) return;
     const waiters = this.#readQueue;
     this.#readQueue = [];
+    // The lease may have become valid since these reads were queued (e.g. the first commit of the term).
+    const index = this.#leaseMs > 0 ? this.#raw.leaseReadIndex() : undefined;
+    if (index !== undefined) {
+      this.#metrics.leaseReads += waiters.length;
+      this.#appliedReads.push({ index, waiters });
+      this.#serveReads();
+      return;
+    }
+    this.#metrics.readIndexRounds++;
     const key = this.#readPrefix + String(++this.#readSeq);
     try {
       this.#raw.readIndex(encoder.encode(key));
@@ -753,7 +842,12 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       snapshotTerm: this.#snapshotMeta?.term ?? 0,
       config: st.config,
       peers,
-      metrics: { ...this.#metrics, proposalsPending: this.#pending.size, readsPending: reads },
+      metrics: {
+        ...this.#metrics,
+        leaseReads: this.#metrics.leaseReads + this.#raw.leaseReadsServed,
+        proposalsPending: this.#pending.size,
+        readsPending: reads,
+      },
     };
   }
 
@@ -930,6 +1024,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       meta,
     );
     this.#applied = meta.index;
+    this.#bytesSinceSnapshot = 0;
     this.#metrics.snapshotsInstalled++;
     await this.#snapshotStore.retain(meta);
     // Proposals at or below the snapshot were decided elsewhere; we cannot tell how.
@@ -967,6 +1062,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const last = entries[entries.length - 1]!;
     this.#applied = last.index;
     this.#metrics.entriesApplied += entries.length;
+    for (const e of entries) this.#bytesSinceSnapshot += e.data.byteLength;
     if (this.#pending.size > 0) {
       for (const e of entries) {
         const p = this.#pending.get(e.index);
@@ -1030,10 +1126,18 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   async #maybeSnapshot(): Promise<void> {
     const snapIndex = this.#snapshotMeta?.index ?? 0;
     if (this.#snapshotting || this.#applied - snapIndex <= this.#snapshotThreshold) return;
+    const last = this.#snapshotMeta;
+    const lastBytes = last === undefined ? 0 : this.#snapshotStore.size(last);
+    if (
+      lastBytes > this.#snapshotRatioFloorBytes &&
+      this.#bytesSinceSnapshot < this.#snapshotLogRatio * lastBytes
+    )
+      return;
     // The state machine may hold state that only the log carries (e.g. a multi-entry operation in
     // progress); a snapshot taken then would lose it for a follower that installs it.
     if (this.#sm.snapshotAllowed?.() === false) return;
     this.#snapshotting = true;
+    this.#bytesSinceSnapshot = 0;
     const index = this.#applied;
     const confState = this.#raw.status().appliedConfig;
     const term = this.#storage.term(index);

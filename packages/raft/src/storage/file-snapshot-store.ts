@@ -3,6 +3,7 @@ import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ConfState, SnapshotMetadata } from '../core/types.js';
+import { isOlderSnapshot } from './is-older-snapshot.js';
 import { LogCorruptionError } from './log-corruption-error.js';
 import type { SnapshotData, SnapshotStore } from './snapshot-store.js';
 
@@ -55,6 +56,7 @@ function parseHeld(name: string, text: string): Held {
 export class FileSnapshotStore implements SnapshotStore {
   readonly #held = new Map<string, Held>();
   #nonce = 0;
+  #queue: Promise<void> = Promise.resolve();
 
   constructor(readonly dir: string) {}
 
@@ -81,37 +83,67 @@ export class FileSnapshotStore implements SnapshotStore {
   async write(meta: SnapshotMetadata, data: SnapshotData): Promise<void> {
     const base = baseName(meta);
     // Unique temporary names: the same snapshot may be written twice at once (taken locally and
-    // received from the leader).
+    // received from the leader, or received twice).
     const nonce = `${process.pid}-${++this.#nonce}`;
     const tmp = join(this.dir, `${base}.${nonce}.snap.tmp`);
-    const fh = await open(tmp, 'w');
     let size = 0;
     let crc = 0;
     try {
-      const chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array> =
-        data instanceof Uint8Array ? [data] : data;
-      for await (const chunk of chunks) {
-        crc = crc32(chunk, crc);
-        size += chunk.length;
-        await fh.write(chunk);
+      const fh = await open(tmp, 'w');
+      try {
+        const chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array> =
+          data instanceof Uint8Array ? [data] : data;
+        for await (const chunk of chunks) {
+          crc = crc32(chunk, crc);
+          size += chunk.length;
+          await fh.write(chunk);
+        }
+        await fh.sync();
+      } finally {
+        await fh.close();
       }
-      await fh.sync();
-    } finally {
-      await fh.close();
+    } catch (err) {
+      // E.g. the sender went away mid-stream: leave no partial file behind.
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
     }
-    await rename(tmp, join(this.dir, `${base}.snap`));
+    await this.#serial(() => this.#commit(meta, base, nonce, tmp, size, crc));
+  }
+
+  /** Moves written bytes into place and writes the `.meta` file that makes them complete. */
+  async #commit(
+    meta: SnapshotMetadata,
+    base: string,
+    nonce: string,
+    tmp: string,
+    size: number,
+    crc: number,
+  ): Promise<void> {
+    // A copy already held may be being read (installed or sent): never replace it under a reader.
+    if (this.#held.has(base)) {
+      await rm(tmp, { force: true });
+      return;
+    }
     const metaTmp = join(this.dir, `${base}.${nonce}.meta.tmp`);
-    const mh = await open(metaTmp, 'w');
     try {
-      await mh.writeFile(
-        JSON.stringify({ index: meta.index, term: meta.term, confState: meta.confState, size, crc }),
-      );
-      await mh.sync();
-    } finally {
-      await mh.close();
+      await rename(tmp, join(this.dir, `${base}.snap`));
+      const mh = await open(metaTmp, 'w');
+      try {
+        await mh.writeFile(
+          JSON.stringify({ index: meta.index, term: meta.term, confState: meta.confState, size, crc }),
+        );
+        await mh.sync();
+      } finally {
+        await mh.close();
+      }
+      await rename(metaTmp, join(this.dir, `${base}.meta`));
+      await this.#syncDir();
+    } catch (err) {
+      // A `.snap` without its `.meta` is incomplete and deleted on the next open.
+      await rm(tmp, { force: true }).catch(() => undefined);
+      await rm(metaTmp, { force: true }).catch(() => undefined);
+      throw err;
     }
-    await rename(metaTmp, join(this.dir, `${base}.meta`));
-    await this.#syncDir();
     this.#held.set(base, { meta, size, crc });
   }
 
@@ -141,17 +173,38 @@ export class FileSnapshotStore implements SnapshotStore {
       throw new LogCorruptionError(`snapshot ${base}`, 'checksum mismatch');
   }
 
-  async retain(keep: SnapshotMetadata | undefined): Promise<void> {
+  retain(keep: SnapshotMetadata): Promise<void> {
+    return this.#serial(() => this.#delete((held) => isOlderSnapshot(held.meta, keep)));
+  }
+
+  retainOnly(keep: SnapshotMetadata | undefined): Promise<void> {
     const k = keep === undefined ? undefined : baseName(keep);
-    for (const base of [...this.#held.keys()]) {
-      if (base === k) continue;
+    return this.#serial(() => this.#delete((_, base) => base !== k));
+  }
+
+  async #delete(doomed: (held: Held, base: string) => boolean): Promise<void> {
+    for (const [base, held] of [...this.#held]) {
+      if (!doomed(held, base)) continue;
       this.#held.delete(base);
+      // `.meta` first: a crash in between leaves an incomplete snapshot, deleted on open.
       await rm(join(this.dir, `${base}.meta`), { force: true });
       await rm(join(this.dir, `${base}.snap`), { force: true });
     }
   }
 
-  async close(): Promise<void> {}
+  /**
+   * Commits and deletions run one at a time, so a deletion never removes the file of a commit
+   * of the same snapshot that is under way. (Streaming the bytes to a temporary file does not wait.)
+   */
+  #serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.#queue.then(fn);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async close(): Promise<void> {
+    await this.#queue;
+  }
 
   async #syncDir(): Promise<void> {
     const dh = await open(this.dir, 'r');

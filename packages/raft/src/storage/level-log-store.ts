@@ -155,6 +155,8 @@ export class LevelLogStore implements LogStore {
   }
 
   async #compact(snapshot: SnapshotMetadata, keepFrom: number): Promise<void> {
+    // A newer snapshot was installed while this one was being taken: keep that record.
+    if (snapshot.index < this.#snapshotIndex) return;
     if (keepFrom > snapshot.index)
       throw new RangeError(`keepFrom ${keepFrom} beyond snapshot ${snapshot.index}`);
     if (snapshot.index > this.#last)

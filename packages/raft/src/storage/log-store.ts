@@ -45,7 +45,8 @@ export interface LogStore {
   /**
    * Records a locally taken snapshot and deletes entries with index < `keepFrom` (`keepFrom` ≤
    * `snapshot.index`; a lower value keeps trailing logs for slow followers). The entry at
-   * `keepFrom` stays: it anchors the term of the compaction point. One fsync.
+   * `keepFrom` stays: it anchors the term of the compaction point. One fsync. A snapshot older
+   * than the one recorded (a newer one was installed while it was being taken) changes nothing.
    */
   compact(snapshot: SnapshotMetadata, keepFrom: number): Promise<void>;
   /** Index of the first entry held (snapshot index + 1 when empty). */

@@ -1,4 +1,5 @@
 import type { SnapshotMetadata } from '../core/types.js';
+import { isOlderSnapshot } from './is-older-snapshot.js';
 import type { SnapshotData, SnapshotStore } from './snapshot-store.js';
 
 function keyOf(meta: SnapshotMetadata): string {
@@ -25,7 +26,8 @@ export class MemorySnapshotStore implements SnapshotStore {
         size += chunk.length;
       }
     }
-    this.#held.set(keyOf(meta), { meta, chunks, size });
+    // A copy already held may be being read (installed or sent): keep it.
+    if (!this.#held.has(keyOf(meta))) this.#held.set(keyOf(meta), { meta, chunks, size });
   }
 
   has(meta: SnapshotMetadata): boolean {
@@ -42,7 +44,11 @@ export class MemorySnapshotStore implements SnapshotStore {
     for (const chunk of held.chunks) yield chunk;
   }
 
-  async retain(keep: SnapshotMetadata | undefined): Promise<void> {
+  async retain(keep: SnapshotMetadata): Promise<void> {
+    for (const [key, s] of [...this.#held]) if (isOlderSnapshot(s.meta, keep)) this.#held.delete(key);
+  }
+
+  async retainOnly(keep: SnapshotMetadata | undefined): Promise<void> {
     const k = keep === undefined ? undefined : keyOf(keep);
     for (const key of [...this.#held.keys()]) if (key !== k) this.#held.delete(key);
   }

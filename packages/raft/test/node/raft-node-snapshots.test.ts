@@ -26,6 +26,30 @@ void describe('RaftNode snapshots and compaction', () => {
     }
   });
 
+  void it('spaces snapshots by the log bytes since the last one, relative to its size', async () => {
+    // The memory state machine's snapshot holds every value so far: each snapshot is larger than
+    // the last, so with snapshotLogRatio 1 the gaps between snapshots grow instead of staying at
+    // the entry threshold (the quadratic rewrite cost a fixed threshold has as data grows).
+    const taken = async (snapshotLogRatio: number): Promise<number> => {
+      const c = await TestCluster.start(['a', 'b', 'c'], {
+        tuning: { snapshotThreshold: 20, trailingLogs: 5, snapshotLogRatio, snapshotRatioFloorBytes: 0 },
+      });
+      try {
+        const leader = await c.waitLeader();
+        for (let round = 0; round < 16; round++) await c.proposeMany(leader, `p${round}-`, 25);
+        await c.until('applied', () => leader.status().applied >= 400);
+        await c.until('snapshots persisted', () => leader.status().metrics.snapshotsTaken >= 3);
+        return leader.status().metrics.snapshotsTaken;
+      } finally {
+        await c.close();
+      }
+    };
+    const fixed = await taken(0);
+    const spaced = await taken(1);
+    assert.ok(fixed >= 10, `threshold alone: ${fixed} snapshots`);
+    assert.ok(spaced <= 6, `ratio 1: ${spaced} snapshots (threshold alone took ${fixed})`);
+  });
+
   void it('a follower that fell behind the compacted log catches up through InstallSnapshot', async () => {
     const c = await TestCluster.start(['a', 'b', 'c'], { tuning });
     try {

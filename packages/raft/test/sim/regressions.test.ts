@@ -1,5 +1,5 @@
-// Replays one seed (SIM_SEED=n, optional SIM_STEPS, SIM_TRACE=1 for an event trace), and keeps
-// every seed that ever failed as a named regression, with what it found.
+// Replays one seed (SIM_SEED=n, optional SIM_STEPS, SIM_LEASE=1 for leader leases, SIM_TRACE=1 for
+// an event trace), and keeps every seed that ever failed as a named regression, with what it found.
 import test from 'node:test';
 import { runSeed } from './run-seed.js';
 
@@ -56,8 +56,9 @@ const replay = process.env['SIM_SEED'];
 if (replay !== undefined) {
   const steps = Number(process.env['SIM_STEPS'] ?? 2000);
   const trace = process.env['SIM_TRACE'] === '1' ? (line: string) => console.log(line) : undefined;
-  void test(`replay seed ${replay} (${steps} steps)`, () => {
-    runSeed(Number(replay), steps, trace);
+  const lease = process.env['SIM_LEASE'] === '1';
+  void test(`replay seed ${replay} (${steps} steps${lease ? ', leases' : ''})`, () => {
+    runSeed(Number(replay), steps, trace, { lease });
   });
 }
 

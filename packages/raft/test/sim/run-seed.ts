@@ -1,7 +1,7 @@
 import { ConfChangeType, Role } from '../../src/core/index.js';
 import type { ConfChange, NodeId, Status } from '../../src/core/index.js';
 import { Prng } from './prng.js';
-import { SimCluster } from './sim-cluster.js';
+import { SIM_TICK_MS, SimCluster } from './sim-cluster.js';
 import type { SimNodeConfig } from './sim-node.js';
 
 /** What one seed did (for reporting that the simulation exercised what it claims to). */
@@ -17,6 +17,14 @@ export interface SeedStats {
   readonly transfers: number;
   /** Steps during which some live node was leader. */
   readonly leaderSteps: number;
+  /** ReadIndex requests answered from a leader lease (counted on the nodes alive at the end). */
+  readonly leaseReads: number;
+}
+
+/** Variations of the simulated cluster beyond what the seed picks. */
+export interface SeedOptions {
+  /** Leader-lease reads on every node (forces check-quorum on). */
+  readonly lease?: boolean;
 }
 
 /** A failed seed, with the one-line command that replays it. */
@@ -26,11 +34,12 @@ export class SeedFailure extends Error {
     readonly step: number,
     steps: number,
     cause: unknown,
+    lease = false,
   ) {
     const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    const stepsVar = steps === 2000 ? '' : `SIM_STEPS=${steps} `;
+    const stepsVar = (steps === 2000 ? '' : `SIM_STEPS=${steps} `) + (lease ? 'SIM_LEASE=1 ' : '');
     super(
-      `seed ${seed} failed at step ${step}: ${reason}\n` +
+      `seed ${seed}${lease ? ' (leases)' : ''} failed at step ${step}: ${reason}\n` +
         `  replay: SIM_SEED=${seed} ${stepsVar}npm test -- packages/raft/test/sim/regressions   (SIM_TRACE=1 prints every event)`,
     );
     this.name = 'SeedFailure';
@@ -123,12 +132,17 @@ const PROFILES: readonly Profile[] = [
   },
 ];
 
-export function runSeed(seed: number, steps = 2000, trace?: (line: string) => void): SeedStats {
+export function runSeed(
+  seed: number,
+  steps = 2000,
+  trace?: (line: string) => void,
+  options: SeedOptions = {},
+): SeedStats {
   const rng = new Prng(seed);
   const profile = rng.pick(PROFILES);
   const founderCount = rng.pick([3, 3, 3, 4, 5]);
   const founders = POOL.slice(0, founderCount);
-  const cfg: Partial<SimNodeConfig> = {
+  let cfg: Partial<SimNodeConfig> = {
     electionTick: rng.pick([5, 10]),
     heartbeatTick: 1,
     preVote: rng.chance(0.85),
@@ -138,6 +152,11 @@ export function runSeed(seed: number, steps = 2000, trace?: (line: string) => vo
     maxInflightBytes: rng.pick([0, 0, 300]),
     maxCommittedSizePerReady: rng.pick([64, 1024 * 1024]),
   };
+  if (options.lease === true) {
+    // The margin a real node uses (RaftNode): 80 % of the electionTick − 1 ticks a voter counts.
+    const electionTick = cfg.electionTick ?? 10;
+    cfg = { ...cfg, checkQuorum: true, leaseMs: Math.floor(0.8 * (electionTick - 1) * SIM_TICK_MS) };
+  }
   const c = new SimCluster(founders, rng.next() * 2 ** 32, cfg);
   c.trace = trace;
   c.network.dropRate = rng.pick([0, 0.01, 0.03, 0.08]);
@@ -161,7 +180,7 @@ export function runSeed(seed: number, steps = 2000, trace?: (line: string) => vo
 
   const doConfChange = (): void => {
     const st = leaderStatus();
-    if (st === undefined) return;
+    if (st === undefined || c.frozen.has(st.id)) return;
     const voters = st.config.voters;
     const learners = st.config.learners;
     const nonMembers = POOL.filter((id) => !voters.includes(id) && !learners.includes(id));
@@ -211,13 +230,16 @@ export function runSeed(seed: number, steps = 2000, trace?: (line: string) => vo
   on(p.propose, () => {
     const leader = c.leader();
     const id = leader !== undefined && rng.chance(0.9) ? leader : rng.pick([...c.nodes.keys()]);
-    const res = c.propose(id, rng.pick([0, 0, 20, 200]));
+    const size = rng.pick([0, 0, 20, 200]);
+    if (c.frozen.has(id)) return; // a stopped process takes no requests
+    const res = c.propose(id, size);
     if (typeof res !== 'string') log(`propose on ${id} → ${res.index}@${res.term}`);
   });
   on(p.read, () => {
     const live = c.liveNodes();
     if (live.length !== 0) {
       const n = rng.pick(live);
+      if (c.frozen.has(n.id)) return;
       const ctx = c.readIndex(n.id);
       log(`read on ${n.id}: ${ctx}`);
     }
@@ -260,7 +282,8 @@ export function runSeed(seed: number, steps = 2000, trace?: (line: string) => vo
     const live = c.liveNodes();
     if (live.length !== 0) {
       const n = rng.pick(live);
-      if (n.compact(compactKeep)) log(`compact ${n.id} at ${n.fsm.applied} keep ${compactKeep}`);
+      if (!c.frozen.has(n.id) && n.compact(compactKeep))
+        log(`compact ${n.id} at ${n.fsm.applied} keep ${compactKeep}`);
     }
   });
   on(0.006, doConfChange);
@@ -268,6 +291,7 @@ export function runSeed(seed: number, steps = 2000, trace?: (line: string) => vo
     const st = leaderStatus();
     if (st !== undefined) {
       const to = rng.pick(st.config.voters);
+      if (c.frozen.has(st.id)) return;
       c.node(st.id).raw?.transferLeader(to);
       transfers++;
       log(`transfer ${st.id} → ${to}`);
@@ -275,12 +299,39 @@ export function runSeed(seed: number, steps = 2000, trace?: (line: string) => vo
   });
   on(0.002, () => {
     const live = c.liveNodes();
-    if (live.length !== 0) live[rng.int(live.length)]?.raw?.campaign();
+    if (live.length === 0) return;
+    const n = live[rng.int(live.length)];
+    if (n !== undefined && !c.frozen.has(n.id)) n.raw?.campaign();
   });
+  if (options.lease === true) {
+    // A stopped process (SIGSTOP), usually the leader: no ticks, no Readies, messages to it wait,
+    // while the shared clock runs on. Thawed, it drains what queued up (acks of old heartbeats).
+    on(0.004, () => {
+      const l = c.leader();
+      const id = l !== undefined && rng.chance(0.7) ? l : rng.pick([...c.nodes.keys()]);
+      c.frozen.add(id);
+      log(`freeze ${id}`);
+    });
+    // Reads on any node that believes it leads, stale leaders included: the ones a lease must stop.
+    on(0.08, () => {
+      const leaders = c
+        .liveNodes()
+        .filter((n) => !c.frozen.has(n.id) && n.raw?.basicStatus().role === Role.Leader);
+      if (leaders.length === 0) return;
+      const n = rng.pick(leaders);
+      log(`read on leader ${n.id}: ${c.readIndex(n.id)}`);
+    });
+    on(0.005, () => {
+      if (c.frozen.size === 0) return;
+      const id = rng.pick([...c.frozen]);
+      c.frozen.delete(id);
+      log(`thaw ${id}`);
+    });
+  }
   // The rest: Ready processing and message delivery, about equally.
   const rest = (1 - acc) / 2;
   on(rest, () => {
-    const busy = [...c.nodes.values()].filter((n) => n.hasWork());
+    const busy = [...c.nodes.values()].filter((n) => n.hasWork() && !c.frozen.has(n.id));
     if (busy.length === 0) return;
     const n = rng.pick(busy);
     // Usually a whole Ready cycle; sometimes a single phase, so events interleave mid-Ready.
@@ -318,16 +369,21 @@ export function runSeed(seed: number, steps = 2000, trace?: (line: string) => vo
 
     // Liveness: heal everything and require convergence and one more acknowledged write.
     log('settle');
+    c.frozen.clear();
     c.network.heal();
     c.network.dropRate = 0;
     c.network.dupRate = 0;
     for (const n of c.nodes.values()) if (!n.alive) c.restart(n.id);
     settle(c, () => step++);
   } catch (err) {
-    throw new SeedFailure(seed, step, steps, err);
+    throw new SeedFailure(seed, step, steps, err, options.lease === true);
   }
   let crashes = 0;
-  for (const n of c.nodes.values()) crashes += n.crashes;
+  let leaseReads = 0;
+  for (const n of c.nodes.values()) {
+    crashes += n.crashes;
+    leaseReads += n.raw?.leaseReadsServed ?? 0;
+  }
   return {
     seed,
     steps,
@@ -339,6 +395,7 @@ export function runSeed(seed: number, steps = 2000, trace?: (line: string) => vo
     reads: c.checker.readsServed,
     transfers,
     leaderSteps,
+    leaseReads,
   };
 }
 
@@ -368,8 +425,9 @@ function settle(c: SimCluster, onStep: () => void): void {
           ) {
             return;
           }
-          // The write went to a leader that has since lost its term: it may be gone; propose anew.
-          if (a === undefined && st.term !== term) finalWrite = undefined;
+          // The write went to a leader that has since lost its term: it may be gone (or another
+          // write acknowledged in its slot); propose anew.
+          if ((a === undefined || a.term !== term) && st.term !== term) finalWrite = undefined;
         }
       }
     }

@@ -17,6 +17,12 @@ export const DEFAULT_NODE_CONFIG: SimNodeConfig = {
   maxCommittedSizePerReady: 8 * 1024 * 1024,
 };
 
+/**
+ * Simulated milliseconds per tick: every tick (of one node or of all) advances the shared clock by
+ * this much, so no node ever counts ticks faster than real time (timers never fire early).
+ */
+export const SIM_TICK_MS = 100;
+
 const encoder = new TextEncoder();
 
 const TYPE_NAMES = new Map<number, string>(Object.entries(MessageType).map(([k, v]) => [v, k]));
@@ -44,10 +50,17 @@ export class SimCluster implements SimNodeHost {
   readonly nodes = new Map<NodeId, SimNode>();
   readonly rng: Prng;
   private readonly cfg: SimNodeConfig;
+  /** Simulated time (ms): advanced by ticks, or directly to model a paused node. */
+  clock = 0;
   private proposalSeq = 0;
   private readSeq = 0;
   /** Nodes whose disk is "slow": stabilize() leaves their Ready processing alone (they still receive). */
   readonly pausedDisks = new Set<NodeId>();
+  /**
+   * Stopped processes (SIGSTOP): they neither tick nor process Readies nor receive (messages to
+   * them stay queued), while the shared clock keeps running.
+   */
+  readonly frozen = new Set<NodeId>();
   trace: ((line: string) => void) | undefined = undefined;
 
   constructor(
@@ -91,6 +104,10 @@ export class SimCluster implements SimNodeHost {
 
   // ------------------------------------------------------------------ host
 
+  now(): number {
+    return this.clock;
+  }
+
   sendMessages(_from: SimNode, rd: Ready): void {
     this.network.send(rd.messages);
   }
@@ -106,6 +123,10 @@ export class SimCluster implements SimNodeHost {
 
   /** Delivers one message (lost if its target is down); Snap deliveries are reported to the sender. */
   deliver(m: Message): void {
+    if (this.frozen.has(m.to)) {
+      this.network.requeue(m);
+      return;
+    }
     const to = this.nodes.get(m.to);
     if (to?.raw === undefined) {
       this.onLost(m);
@@ -129,15 +150,17 @@ export class SimCluster implements SimNodeHost {
   }
 
   tick(id?: NodeId): void {
+    this.clock += SIM_TICK_MS;
     if (id !== undefined) {
-      this.nodes.get(id)?.raw?.tick();
+      if (!this.frozen.has(id)) this.nodes.get(id)?.raw?.tick();
     } else {
-      for (const n of this.nodes.values()) n.raw?.tick();
+      for (const n of this.nodes.values()) if (!this.frozen.has(n.id)) n.raw?.tick();
     }
     this.checkStep();
   }
 
   advancePhase(id: NodeId): boolean {
+    if (this.frozen.has(id)) return false;
     const did = this.node(id).advancePhase();
     if (did) this.checkStep();
     return did;
@@ -152,6 +175,7 @@ export class SimCluster implements SimNodeHost {
     this.log(`restart ${id}`);
     const n = this.node(id);
     if (n.alive) n.crash();
+    this.frozen.delete(id);
     n.start();
     this.checkStep();
   }
@@ -242,7 +266,7 @@ export class SimCluster implements SimNodeHost {
     for (let round = 0; round < maxRounds; round++) {
       let busy = false;
       for (const n of this.nodes.values()) {
-        if (this.pausedDisks.has(n.id)) continue;
+        if (this.pausedDisks.has(n.id) || this.frozen.has(n.id)) continue;
         while (n.hasWork()) {
           busy = true;
           n.advancePhase();
@@ -251,6 +275,10 @@ export class SimCluster implements SimNodeHost {
       }
       const msgs = this.network.takeAll();
       for (const m of msgs) {
+        if (this.frozen.has(m.to)) {
+          this.network.requeue(m);
+          continue;
+        }
         busy = true;
         if (keep(m)) this.deliver(m);
         else this.onLost(m);

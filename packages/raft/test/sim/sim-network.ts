@@ -57,6 +57,11 @@ export class SimNetwork {
     return this.deliverable(this.take(this.rng.int(this.queue.length)));
   }
 
+  /** Puts back a taken message untouched (no loss, duplication or partition check). */
+  requeue(m: Message): void {
+    this.queue.push(m);
+  }
+
   /** Removes the oldest message (FIFO delivery for orderly scenarios). */
   takeOldest(): Message | undefined {
     const m = this.queue.shift();

@@ -13,6 +13,8 @@ export interface SimNodeConfig {
   readonly maxInflightMsgs: number;
   readonly maxInflightBytes: number;
   readonly maxCommittedSizePerReady: number;
+  /** Leader-lease reads in ms of the host's simulated clock (absent or 0: off). */
+  readonly leaseMs?: number;
 }
 
 /**
@@ -54,6 +56,8 @@ export type ReadyPhase = 'persist' | 'send' | 'apply';
 export interface SimNodeHost {
   readonly checker: InvariantChecker;
   sendMessages(from: SimNode, rd: Ready): void;
+  /** Simulated monotonic time in ms, shared by every node (leader leases). */
+  now(): number;
 }
 
 /**
@@ -103,6 +107,8 @@ export class SimNode {
       maxCommittedSizePerReady: this.cfg.maxCommittedSizePerReady,
       preVote: this.cfg.preVote,
       checkQuorum: this.cfg.checkQuorum,
+      leaseMs: this.cfg.leaseMs ?? 0,
+      now: () => this.host.now(),
     };
     this.raw = new RawNode(config);
     this.pending = undefined;

@@ -40,6 +40,40 @@ void describe('FileSnapshotStore on disk', () => {
     assert.deepEqual(await readdir(dir), []);
   });
 
+  void it('a write whose stream fails leaves no file behind', async () => {
+    const dir = await tempDir();
+    const store = new FileSnapshotStore(dir);
+    await store.open();
+    async function* broken(): AsyncIterable<Uint8Array> {
+      yield new Uint8Array(100_000);
+      throw new Error('sender went away');
+    }
+    await assert.rejects(store.write(meta, broken()), /sender went away/);
+    assert.deepEqual(await readdir(dir), []);
+  });
+
+  void it('retain waits for a commit of the same snapshot under way', async () => {
+    const dir = await tempDir();
+    const store = new FileSnapshotStore(dir);
+    await store.open();
+    const older = { ...meta, index: 5 };
+    await store.write(older, new Uint8Array([1]));
+    // The older snapshot arrives again while retention deletes it: whichever runs first, the
+    // store must end up consistent (held ⇔ both files on disk).
+    await Promise.all([
+      store.retain(meta),
+      store.write(older, new Uint8Array([2])),
+      store.write(meta, new Uint8Array([3])),
+    ]);
+    const files = (await readdir(dir)).sort();
+    const base = '0000000000000003-0000000000000005';
+    assert.equal(files.includes(`${base}.snap`), store.has(older), `files ${files.join(' ')}`);
+    assert.equal(files.includes(`${base}.meta`), store.has(older), `files ${files.join(' ')}`);
+    await store.close();
+    const again = new FileSnapshotStore(dir);
+    await again.open();
+  });
+
   void it('detects corrupted bytes while streaming', async () => {
     const dir = await tempDir();
     const store = new FileSnapshotStore(dir);

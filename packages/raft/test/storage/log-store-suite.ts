@@ -130,6 +130,24 @@ export function logStoreSuite(name: string, harness: LogStoreHarness): void {
       });
     });
 
+    void it('a local snapshot older than an installed one does not replace its record', async () => {
+      await withStore(async (store, reopen) => {
+        await store.write({ entries: ents(1, 30, 1) });
+        const installed: SnapshotMetadata = { index: 50, term: 2, confState: conf };
+        const local: SnapshotMetadata = { index: 25, term: 1, confState: conf };
+        // The local snapshot was taken at 25 while the leader's snapshot at 50 was being
+        // installed; its compaction lands after the install was recorded.
+        const install = store.write({ snapshot: installed, hardState: { term: 2, vote: '', commit: 50 } });
+        const compact = store.compact(local, 20);
+        await Promise.all([install, compact]);
+        await store.write({ entries: ents(51, 52, 2) });
+        assert.equal(store.firstIndex(), 51);
+        const state = await (await reopen()).open();
+        assert.deepEqual(state.snapshot, installed);
+        assert.deepEqual(state.entries, ents(51, 52, 2));
+      });
+    });
+
     void it('rejects entries at or before the snapshot index', async () => {
       await withStore(async (store) => {
         await store.write({ snapshot: { index: 10, term: 1, confState: conf } });

@@ -51,21 +51,88 @@ export function snapshotStoreSuite(name: string, harness: SnapshotStoreHarness):
       }
     });
 
-    void it('retain deletes every other snapshot', async () => {
+    void it('retain deletes older snapshots only, never a newer one', async () => {
       const h = await harness.create();
       try {
         await h.store.open();
         await h.store.write(meta(1), new Uint8Array([1]));
         await h.store.write(meta(2), new Uint8Array([2]));
+        await h.store.write(meta(3), new Uint8Array([3]));
+        await h.store.write(meta(3, 2), new Uint8Array([4]));
+        // Kept: 2 (current); 3 and 3@term2 are newer (e.g. received, waiting to be installed).
         await h.store.retain(meta(2));
         assert.equal(h.store.has(meta(1)), false);
         assert.equal(h.store.has(meta(2)), true);
+        assert.equal(h.store.has(meta(3)), true);
+        assert.deepEqual(await collect(h.store.read(meta(3))), new Uint8Array([3]));
+        await h.store.close();
+        const again = h.reopen();
+        assert.deepEqual(
+          [...(await again.open())].sort((a, b) => a.index - b.index || a.term - b.term),
+          [meta(2), meta(3), meta(3, 2)],
+        );
+        // Once something newer is kept, the snapshots never installed go too.
+        await again.retain(meta(3, 2));
+        assert.equal(again.has(meta(2)), false);
+        assert.equal(again.has(meta(3)), false);
+        assert.equal(again.has(meta(3, 2)), true);
+        await again.close();
+        assert.deepEqual(await h.reopen().open(), [meta(3, 2)]);
+      } finally {
+        await h.cleanup();
+      }
+    });
+
+    void it('retainOnly (start-up) deletes every other snapshot, newer ones too', async () => {
+      const h = await harness.create();
+      try {
+        await h.store.open();
+        await h.store.write(meta(1), new Uint8Array([1]));
+        await h.store.write(meta(2), new Uint8Array([2]));
+        await h.store.write(meta(3), new Uint8Array([3]));
+        await h.store.retainOnly(meta(2));
+        assert.equal(h.store.has(meta(1)), false);
+        assert.equal(h.store.has(meta(2)), true);
+        assert.equal(h.store.has(meta(3)), false);
         await h.store.close();
         const again = h.reopen();
         assert.deepEqual(await again.open(), [meta(2)]);
-        await again.retain(undefined);
+        await again.retainOnly(undefined);
         assert.equal(again.has(meta(2)), false);
         await again.close();
+      } finally {
+        await h.cleanup();
+      }
+    });
+
+    void it('writing a snapshot already held keeps the held bytes', async () => {
+      const h = await harness.create();
+      try {
+        await h.store.open();
+        await h.store.write(meta(4), new Uint8Array([1, 2, 3]));
+        // The same snapshot arrives again (encoded differently) while the held copy may be
+        // being installed or sent: that copy must not change under its reader.
+        await h.store.write(meta(4), new Uint8Array([9, 9]));
+        assert.equal(h.store.size(meta(4)), 3);
+        assert.deepEqual(await collect(h.store.read(meta(4))), new Uint8Array([1, 2, 3]));
+      } finally {
+        await h.store.close();
+        await h.cleanup();
+      }
+    });
+
+    void it('a write whose stream fails holds nothing', async () => {
+      const h = await harness.create();
+      try {
+        await h.store.open();
+        async function* broken(): AsyncIterable<Uint8Array> {
+          yield new Uint8Array([1, 2]);
+          throw new Error('sender went away');
+        }
+        await assert.rejects(h.store.write(meta(6), broken()), /sender went away/);
+        assert.equal(h.store.has(meta(6)), false);
+        await h.store.close();
+        assert.deepEqual(await h.reopen().open(), []);
       } finally {
         await h.cleanup();
       }
