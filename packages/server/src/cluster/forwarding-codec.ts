@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import type { EchoReply, EchoRequest } from './echo-message.js';
+import type { ForwardedCall, ForwardedResult } from './forwarded-call.js';
 import type { ForwardedHeaders, ForwardedRequest } from './forwarded-request.js';
 import type { ForwardedResponse } from './forwarded-response.js';
 
@@ -24,6 +25,17 @@ interface WireResponse {
   headers: WireHeaderField[];
   body: Uint8Array;
 }
+interface WireCall {
+  id: number;
+  request: WireRequest | null;
+  timeoutMs: number;
+}
+interface WireResult {
+  id: number;
+  response?: WireResponse | null;
+  error?: { code: string; message: string } | null;
+  failed?: boolean;
+}
 interface WireEcho {
   nodeId: string;
   clusterAddress: string;
@@ -45,8 +57,9 @@ function num(v: U64 | null | undefined): number {
   return typeof v === 'number' ? v : v.toNumber();
 }
 
+/** The encoder only reads the value arrays: they are passed as they are, not copied. */
 function headersToWire(headers: ForwardedHeaders): WireHeaderField[] {
-  return Object.entries(headers).map(([name, values]) => ({ name, values: [...values] }));
+  return Object.entries(headers).map(([name, values]) => ({ name, values: values as string[] }));
 }
 
 /** Builds with `Object.fromEntries` (own data properties: a header named `__proto__` stays a header). */
@@ -58,6 +71,45 @@ function headersFromWire(fields: readonly WireHeaderField[]): ForwardedHeaders {
     else values.push(...f.values);
   }
   return Object.fromEntries(byName);
+}
+
+const EMPTY_REQUEST: WireRequest = {
+  method: '',
+  url: '',
+  headers: [],
+  body: EMPTY,
+  clientAddress: '',
+  requestId: '',
+};
+
+function requestToWire(r: ForwardedRequest): WireRequest {
+  return {
+    method: r.method,
+    url: r.url,
+    headers: headersToWire(r.headers),
+    body: r.body,
+    clientAddress: r.clientAddress,
+    requestId: r.requestId,
+  };
+}
+
+function requestFromWire(w: WireRequest): ForwardedRequest {
+  return {
+    method: w.method,
+    url: w.url,
+    headers: headersFromWire(w.headers),
+    body: bytes(w.body),
+    clientAddress: w.clientAddress,
+    requestId: w.requestId,
+  };
+}
+
+function responseToWire(r: ForwardedResponse): WireResponse {
+  return { status: r.status, headers: headersToWire(r.headers), body: r.body };
+}
+
+function responseFromWire(w: WireResponse): ForwardedResponse {
+  return { status: w.status, headers: headersFromWire(w.headers), body: bytes(w.body) };
 }
 
 function toBuffer(w: Uint8Array): Buffer {
@@ -75,6 +127,8 @@ export class ForwardingCodec {
 
   readonly #request: protobuf.Type;
   readonly #response: protobuf.Type;
+  readonly #calls: protobuf.Type;
+  readonly #results: protobuf.Type;
   readonly #echoRequest: protobuf.Type;
   readonly #echoReply: protobuf.Type;
 
@@ -82,6 +136,8 @@ export class ForwardingCodec {
     const root = protobuf.loadSync(ForwardingCodec.protoPath);
     this.#request = root.lookupType('coffer.cluster.v1.ForwardedRequest');
     this.#response = root.lookupType('coffer.cluster.v1.ForwardedResponse');
+    this.#calls = root.lookupType('coffer.cluster.v1.ForwardCalls');
+    this.#results = root.lookupType('coffer.cluster.v1.ForwardResults');
     this.#echoRequest = root.lookupType('coffer.cluster.v1.EchoRequest');
     this.#echoReply = root.lookupType('coffer.cluster.v1.EchoReply');
   }
@@ -93,37 +149,59 @@ export class ForwardingCodec {
   }
 
   encodeRequest(r: ForwardedRequest): Buffer {
-    const wire: WireRequest = {
-      method: r.method,
-      url: r.url,
-      headers: headersToWire(r.headers),
-      body: r.body,
-      clientAddress: r.clientAddress,
-      requestId: r.requestId,
-    };
-    return toBuffer(this.#request.encode(wire).finish());
+    return toBuffer(this.#request.encode(requestToWire(r)).finish());
   }
 
   decodeRequest(b: Uint8Array): ForwardedRequest {
-    const w = this.#request.decode(b) as unknown as WireRequest;
-    return {
-      method: w.method,
-      url: w.url,
-      headers: headersFromWire(w.headers),
-      body: bytes(w.body),
-      clientAddress: w.clientAddress,
-      requestId: w.requestId,
-    };
+    return requestFromWire(this.#request.decode(b) as unknown as WireRequest);
   }
 
   encodeResponse(r: ForwardedResponse): Buffer {
-    const wire: WireResponse = { status: r.status, headers: headersToWire(r.headers), body: r.body };
-    return toBuffer(this.#response.encode(wire).finish());
+    return toBuffer(this.#response.encode(responseToWire(r)).finish());
   }
 
   decodeResponse(b: Uint8Array): ForwardedResponse {
-    const w = this.#response.decode(b) as unknown as WireResponse;
-    return { status: w.status, headers: headersFromWire(w.headers), body: bytes(w.body) };
+    return responseFromWire(this.#response.decode(b) as unknown as WireResponse);
+  }
+
+  /** The calls of one stream message (a `ForwardCalls`). */
+  encodeCalls(calls: readonly ForwardedCall[]): Buffer {
+    const wire = calls.map((c): WireCall => ({
+      id: c.id,
+      request: requestToWire(c.request),
+      timeoutMs: c.timeoutMs,
+    }));
+    return toBuffer(this.#calls.encode({ calls: wire }).finish());
+  }
+
+  decodeCalls(b: Uint8Array): ForwardedCall[] {
+    const w = this.#calls.decode(b) as unknown as { calls: WireCall[] };
+    return w.calls.map((c) => ({
+      id: c.id,
+      request: requestFromWire(c.request ?? EMPTY_REQUEST),
+      timeoutMs: c.timeoutMs,
+    }));
+  }
+
+  /** The results of one stream message (a `ForwardResults`). */
+  encodeResults(results: readonly ForwardedResult[]): Buffer {
+    const wire = results.map((r): WireResult => {
+      if ('response' in r) return { id: r.id, response: responseToWire(r.response) };
+      if ('error' in r) return { id: r.id, error: { code: r.error.code, message: r.error.message } };
+      return { id: r.id, failed: true };
+    });
+    return toBuffer(this.#results.encode({ results: wire }).finish());
+  }
+
+  decodeResults(b: Uint8Array): ForwardedResult[] {
+    const w = this.#results.decode(b) as unknown as { results: WireResult[] };
+    return w.results.map((r): ForwardedResult => {
+      if (r.response !== undefined && r.response !== null)
+        return { id: r.id, response: responseFromWire(r.response) };
+      if (r.error !== undefined && r.error !== null)
+        return { id: r.id, error: { code: r.error.code, message: r.error.message } };
+      return { id: r.id, failed: true };
+    });
   }
 
   encodeEchoRequest(e: EchoRequest): Buffer {

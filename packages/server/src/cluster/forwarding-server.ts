@@ -7,6 +7,7 @@ import type { ClusterTlsMaterial } from './cluster-tls-material.js';
 import type { EchoReply, EchoRequest } from './echo-message.js';
 import type { ForwardedRequest } from './forwarded-request.js';
 import type { ForwardedResponse } from './forwarded-response.js';
+import { ForwardingStreamSession, type ForwardStreamCall } from './forwarding-stream-session.js';
 import { ERROR_CODE_METADATA_KEY, NO_ACTIVE_NODE_MESSAGE, forwardingService } from './forwarding-service.js';
 
 /** What the active node knows about a forwarded call besides the request itself. */
@@ -61,17 +62,28 @@ function typedError(err: CofferError): Partial<grpc.StatusObject> {
   return { code: grpc.status.FAILED_PRECONDITION, details: err.message, metadata };
 }
 
+/** The verified peer's node id: the CN of its client certificate (the cluster CA checked it). */
+function peerNodeId(
+  call: Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getAuthContext'>,
+): string | undefined {
+  const cn = call.getAuthContext().sslPeerCertificate?.subject?.CN;
+  return typeof cn === 'string' && cn !== '' ? cn : undefined;
+}
+
 /**
- * The active node's side of request forwarding: the `RequestForwarding` gRPC service (`Forward`
- * and `Echo`) on the cluster port, behind mutual TLS with the cluster CA. Either registered on a
- * `grpc.Server` the caller owns (`attach`, so raft's transport can share the port) or on one it
- * creates and binds itself (`listen`).
+ * The active node's side of request forwarding: the `RequestForwarding` gRPC service
+ * (`ForwardStream`, its one-request-per-call predecessor `Forward`, and `Echo`) on the cluster
+ * port, behind mutual TLS with the cluster CA. Either registered on a `grpc.Server` the caller
+ * owns (`attach`, so raft's transport can share the port) or on one it creates and binds itself
+ * (`listen`). A standby's stream is checked once (its client certificate); every request on it
+ * goes to the handler, which runs the active node's own checks, as a unary forward does.
  */
 export class ForwardingServer {
   readonly #server: grpc.Server;
   readonly #owned: boolean;
   readonly #options: ForwardingServerOptions;
   readonly #inFlight = new Set<AbortController>();
+  readonly #sessions = new Set<ForwardingStreamSession>();
   #address: string | undefined;
   #closed = false;
 
@@ -84,6 +96,7 @@ export class ForwardingServer {
         call: grpc.ServerUnaryCall<ForwardedRequest, ForwardedResponse>,
         callback: Callback<ForwardedResponse>,
       ) => void this.#serve(call, callback, (req, ctx) => this.#options.handler(req, ctx)),
+      forwardStream: (call: ForwardStreamCall) => this.#openStream(call),
       echo: (call: grpc.ServerUnaryCall<EchoRequest, EchoReply>, callback: Callback<EchoReply>) =>
         void this.#serve(call, callback, async (req, ctx) =>
           this.#options.echo ? this.#options.echo(req, ctx) : this.#defaultEcho(),
@@ -122,18 +135,27 @@ export class ForwardingServer {
     return this.#address;
   }
 
-  /** Forwarded calls being handled. */
+  /** Forwarded requests being handled. */
   get inFlight(): number {
-    return this.#inFlight.size;
+    let n = this.#inFlight.size;
+    for (const s of this.#sessions) n += s.inFlight;
+    return n;
+  }
+
+  /** Forwarding streams open (one per connected standby). */
+  get streams(): number {
+    return this.#sessions.size;
   }
 
   /**
-   * Stops serving. Attached: unregisters the service (in-flight calls finish; the owner shuts the
-   * server down). Owned: stops accepting, waits up to `graceMs` for in-flight calls, then cuts them.
+   * Stops serving. Attached: unregisters the service (in-flight requests finish; the owner shuts the
+   * server down). Owned: stops accepting, waits up to `graceMs` for in-flight requests, then cuts
+   * them. Either way, streams run no new requests and end once their running ones are answered.
    */
   async close(graceMs = 5_000): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const s of [...this.#sessions]) s.close();
     if (!this.#owned) {
       this.#server.removeService(forwardingService);
       return;
@@ -161,6 +183,29 @@ export class ForwardingServer {
 
   #abortAll(): void {
     for (const ac of this.#inFlight) ac.abort();
+    for (const s of [...this.#sessions]) s.forceClose();
+  }
+
+  #openStream(call: ForwardStreamCall): void {
+    const peer = peerNodeId(call);
+    if (peer === undefined) {
+      call.emit('error', {
+        code: grpc.status.UNAUTHENTICATED,
+        details: 'a cluster client certificate is required',
+      });
+      return;
+    }
+    if (this.#closed) {
+      call.emit('error', typedError(new CofferError(ErrorCode.NoActiveNode, NO_ACTIVE_NODE_MESSAGE)));
+      return;
+    }
+    const session = new ForwardingStreamSession(call, {
+      peerNodeId: peer,
+      handler: this.#options.handler,
+      onError: this.#options.onError,
+      onDone: (s) => this.#sessions.delete(s),
+    });
+    this.#sessions.add(session);
   }
 
   #defaultEcho(): EchoReply {
@@ -172,8 +217,8 @@ export class ForwardingServer {
     callback: Callback<Res>,
     run: (request: Req, context: ForwardingContext) => Promise<Res>,
   ): Promise<void> {
-    const cn = call.getAuthContext().sslPeerCertificate?.subject?.CN;
-    if (typeof cn !== 'string' || cn === '') {
+    const cn = peerNodeId(call);
+    if (cn === undefined) {
       callback({ code: grpc.status.UNAUTHENTICATED, details: 'a cluster client certificate is required' });
       return;
     }

@@ -755,14 +755,24 @@ export class HaNode implements LifecycleDriver, StandbyNode {
   async activeNode(): Promise<ActiveNode | undefined> {
     const active = await this.#resolveActive(ACTIVE_WAIT_MS);
     if (active === undefined) return undefined;
-    return { nodeId: active.record.nodeId, apiAddr: active.record.apiAddr, self: active.self };
+    return {
+      nodeId: active.record.nodeId,
+      apiAddr: active.record.apiAddr,
+      clusterAddr: active.record.clusterAddr,
+      self: active.self,
+    };
   }
 
-  async forward(request: ForwardedRequest): Promise<ForwardedResponse> {
-    const active = await this.#resolveActive(ACTIVE_WAIT_MS);
-    if (active === undefined || active.self)
-      throw new CofferError(ErrorCode.NoActiveNode, NO_ACTIVE_NODE_MESSAGE);
-    const client = this.#clientFor(active.record.clusterAddr);
+  async forward(request: ForwardedRequest, known?: ActiveNode): Promise<ForwardedResponse> {
+    let clusterAddr: string;
+    if (known !== undefined && !known.self) clusterAddr = known.clusterAddr;
+    else {
+      const active = await this.#resolveActive(ACTIVE_WAIT_MS);
+      if (active === undefined || active.self)
+        throw new CofferError(ErrorCode.NoActiveNode, NO_ACTIVE_NODE_MESSAGE);
+      clusterAddr = active.record.clusterAddr;
+    }
+    const client = this.#clientFor(clusterAddr);
     if (client === undefined) throw new CofferError(ErrorCode.NoActiveNode, NO_ACTIVE_NODE_MESSAGE);
     return client.forward(request);
   }

@@ -29,6 +29,8 @@ export interface ActiveNode {
   readonly nodeId: string;
   /** Its `api_addr` URL ('' when it has none). */
   readonly apiAddr: string;
+  /** Its cluster address (host:port), where requests are forwarded. */
+  readonly clusterAddr: string;
   /** This very node (it became active meanwhile): serve the request here. */
   readonly self: boolean;
 }
@@ -39,8 +41,12 @@ export interface StandbyNode {
   readonly isStandby: boolean;
   /** The active node; undefined when none is known (→ 503). */
   activeNode(): Promise<ActiveNode | undefined>;
-  /** Sends the request to the active node over the cluster port. */
-  forward(request: ForwardedRequest): Promise<ForwardedResponse>;
+  /**
+   * Sends the request to the active node over the cluster port: to `active` when given (as
+   * `activeNode()` just told it; the active node still checks it is active), else to the active
+   * node as known now.
+   */
+  forward(request: ForwardedRequest, active?: ActiveNode): Promise<ForwardedResponse>;
   /** Seals this node (its caller already checked the token with the active node). */
   sealLocally(): Promise<void>;
 }
@@ -70,7 +76,7 @@ export class StandbyRouter implements RequestForwarder {
     const noForward = req.headers['x-vault-no-request-forwarding'];
     if (REDIRECT_PATHS.has(path) || (noForward !== undefined && String(noForward) !== ''))
       return this.#redirect(req, active);
-    return replyOf(await this.#node.forward(forwardedRequestOf(req)));
+    return replyOf(await this.#node.forward(forwardedRequestOf(req), active));
   }
 
   #redirect(req: ApiRequest, active: ActiveNode): HttpReply {

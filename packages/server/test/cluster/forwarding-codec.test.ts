@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ForwardedCall, ForwardedResult } from '../../src/cluster/forwarded-call.js';
 import type { ForwardedRequest } from '../../src/cluster/forwarded-request.js';
 import type { ForwardedResponse } from '../../src/cluster/forwarded-response.js';
+import { forwardingBatches } from '../../src/cluster/forwarding-batches.js';
 import { ForwardingCodec } from '../../src/cluster/forwarding-codec.js';
 
 void describe('ForwardingCodec', () => {
@@ -56,5 +58,61 @@ void describe('ForwardingCodec', () => {
     // Concatenated protobuf messages merge: repeated fields append.
     const decoded = codec.decodeResponse(Buffer.concat([a, b]));
     assert.deepEqual(decoded.headers, { 'set-cookie': ['a=1', 'b=2'] });
+  });
+
+  void it('round-trips a stream message of calls (ids up to 2^32-1, timeouts, each request whole)', () => {
+    const calls: ForwardedCall[] = [1, 2, 0xffff_ffff].map((id) => ({
+      id,
+      timeoutMs: id === 2 ? 1 : 90_000,
+      request: {
+        method: 'PUT',
+        url: `/v1/secret/data/k-${id}`,
+        headers: { 'x-vault-token': ['hvs.x'], 'x-multi': ['a', 'b'] },
+        body: new TextEncoder().encode(`body-${id}`),
+        clientAddress: '198.51.100.1',
+        requestId: `r-${id}`,
+      },
+    }));
+    assert.deepEqual(codec.decodeCalls(codec.encodeCalls(calls)), calls);
+    assert.deepEqual(codec.decodeCalls(codec.encodeCalls([])), []);
+  });
+
+  void it('round-trips a stream message of results of every kind', () => {
+    const results: ForwardedResult[] = [
+      {
+        id: 4,
+        response: {
+          status: 200,
+          headers: { 'content-type': ['application/json'] },
+          body: new Uint8Array([1, 2]),
+        },
+      },
+      { id: 5, response: { status: 204, headers: {}, body: new Uint8Array(0) } },
+      { id: 6, error: { code: 'SEALED', message: 'Vault is sealed' } },
+      { id: 7, failed: true },
+    ];
+    assert.deepEqual(codec.decodeResults(codec.encodeResults(results)), results);
+  });
+});
+
+void describe('forwardingBatches', () => {
+  const size = (n: number): number => n;
+
+  void it('keeps order and fills messages up to the soft size', () => {
+    assert.deepEqual(forwardingBatches([3, 3, 3, 3], size, 6), [
+      [3, 3],
+      [3, 3],
+    ]);
+    assert.deepEqual(forwardingBatches([1, 2, 3], size, 100), [[1, 2, 3]]);
+    assert.deepEqual(forwardingBatches([], size, 100), []);
+  });
+
+  void it('sends an item over the soft size alone, never splits or drops one', () => {
+    assert.deepEqual(forwardingBatches([1, 50, 1, 1], size, 10), [[1], [50], [1, 1]]);
+    assert.deepEqual(forwardingBatches([50], size, 10), [[50]]);
+  });
+
+  void it('caps the number of items per message', () => {
+    assert.deepEqual(forwardingBatches([1, 1, 1, 1, 1], size, 100, 2), [[1, 1], [1, 1], [1]]);
   });
 });

@@ -10,8 +10,16 @@ import type { ApiRequest } from '../../src/http/api-request.js';
 
 class FakeNode implements StandbyNode {
   isStandby = true;
-  active: ActiveNode | undefined = { nodeId: 'n1', apiAddr: 'https://n1:8200', self: false };
+  active: ActiveNode | undefined = {
+    nodeId: 'n1',
+    apiAddr: 'https://n1:8200',
+    clusterAddr: 'n1:8201',
+    self: false,
+  };
   forwarded: ForwardedRequest[] = [];
+  /** The active node each forward was addressed to (undefined: left to the node to resolve). */
+  targets: (ActiveNode | undefined)[] = [];
+  lookups = 0;
   sealed = 0;
   answer: (r: ForwardedRequest) => ForwardedResponse = () => ({
     status: 200,
@@ -19,10 +27,12 @@ class FakeNode implements StandbyNode {
     body: Buffer.from('{"ok":true}'),
   });
   async activeNode(): Promise<ActiveNode | undefined> {
+    this.lookups++;
     return this.active;
   }
-  async forward(request: ForwardedRequest): Promise<ForwardedResponse> {
+  async forward(request: ForwardedRequest, active?: ActiveNode): Promise<ForwardedResponse> {
     this.forwarded.push(request);
+    this.targets.push(active);
     return this.answer(request);
   }
   async sealLocally(): Promise<void> {
@@ -84,6 +94,9 @@ void describe('StandbyRouter', () => {
     );
     const sent = node.forwarded[0];
     assert.ok(sent !== undefined);
+    // One lookup of the active node per request: the forward goes to the node it found.
+    assert.equal(node.lookups, 1);
+    assert.deepEqual(node.targets, [node.active]);
     assert.equal(sent.method, 'POST');
     assert.equal(sent.url, '/v1/secret/data/a?x=1');
     assert.deepEqual(sent.headers['x-vault-token'], ['hvs.t']);
@@ -135,9 +148,9 @@ void describe('StandbyRouter', () => {
       new StandbyRouter(node).route(req('GET', '/v1/secret/a'), 'secret/a'),
       (e: unknown) => e instanceof CofferError && e.code === ErrorCode.NoActiveNode,
     );
-    node.active = { nodeId: 'n2', apiAddr: '', self: true };
+    node.active = { nodeId: 'n2', apiAddr: '', clusterAddr: '', self: true };
     assert.equal(await new StandbyRouter(node).route(req('GET', '/v1/secret/a'), 'secret/a'), undefined);
-    node.active = { nodeId: 'n1', apiAddr: '', self: false };
+    node.active = { nodeId: 'n1', apiAddr: '', clusterAddr: 'n1:8201', self: false };
     await assert.rejects(
       new StandbyRouter(node).route(
         req('GET', '/v1/secret/a', { 'x-vault-no-request-forwarding': '1' }),
