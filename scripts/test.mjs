@@ -62,6 +62,8 @@ const nodeArgs = [
   '--test',
   `--test-concurrency=${concurrency}`,
   '--test-reporter=spec',
+  // A hung test fails after 10 minutes instead of holding CI until its own limit.
+  '--test-timeout=600000',
   ...passThrough,
   ...selected,
 ];

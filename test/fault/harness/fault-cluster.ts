@@ -336,6 +336,15 @@ export class FaultCluster {
       const others = this.nodes.filter((x) => x !== l && x !== n && x.alive && !x.paused);
       for (const o of others) o.pause();
       try {
+        // Step-down hands leadership to the most up-to-date voter: a write the paused nodes
+        // cannot acknowledge makes that `n` (else ties go to whichever voter is listed first).
+        await withTimeout(
+          l.request('POST', 'secret/data/nemesis-fill/make-leader', {
+            token: this.rootToken,
+            body: { data: { to: n.id } },
+          }),
+          3_000,
+        ).catch(() => undefined);
         await withTimeout(l.request('PUT', 'sys/step-down', { token: this.rootToken }), 5_000).catch(
           () => undefined,
         );

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { BLACKHOLE, LinkProxy, LinkTable, PASS, REFUSE, RESET, delay } from './link-proxy.js';
 
@@ -139,5 +141,34 @@ void describe('LinkProxy', () => {
     assert.ok(Date.now() - t0 >= 200, `took ${Date.now() - t0} ms`);
     table.update((t) => t.set('a', 'b', PASS));
     c.sock.destroy();
+  });
+
+  void it('a reset hitting half-closing connections leaves no socket behind, and the process exits', async () => {
+    // In a child process: a leaked socket handle made the process spin at exit instead of exiting.
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./link-proxy-reset-child.ts', import.meta.url)),
+      ],
+      { cwd: fileURLToPath(new URL('../../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const limitMs = 30_000;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, limitMs);
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    clearTimeout(timer);
+    assert.equal(timedOut, false, `child did not exit within ${limitMs} ms; it printed ${out.trim()} ${err}`);
+    assert.equal(code, 0, err);
+    assert.deepEqual(JSON.parse(out.trim()), { openSockets: 0 });
   });
 });

@@ -82,6 +82,19 @@ export class LinkTable {
   }
 }
 
+/**
+ * Sends an RST on `s` and destroys it. A socket whose FIN is still being sent (end() was called and
+ * the shutdown has not completed: a half-closed proxied connection) cannot be reset — libuv
+ * refuses with EINVAL and Node then never closes the handle: it leaks, never emits 'close', and the
+ * process spins at 100 % CPU at exit waiting for it. Such a socket is closed plainly (its peer has
+ * already seen the FIN).
+ */
+function resetSocket(s: Socket): void {
+  if (s.destroyed) return;
+  if (s.writableEnded && !s.writableFinished) s.destroy();
+  else s.resetAndDestroy();
+}
+
 /** Resolves the node that owns the client end `127.0.0.1:clientPort` of a connection to `proxyPort`. */
 export type Identify = (clientPort: number, proxyPort: number) => Promise<string | undefined>;
 
@@ -94,6 +107,7 @@ class Direction {
   #pendingTimers = 0;
   #deliverAt = 0;
   #ended = false;
+  #awaitingDrain = false;
   #timers = new Set<NodeJS.Timeout>();
 
   constructor(src: Socket, dst: Socket) {
@@ -115,7 +129,7 @@ class Direction {
     const held = this.#held;
     this.#held = [];
     for (const c of held) this.#forward(c);
-    if (!this.#src.destroyed) this.#src.resume();
+    if (!this.#src.destroyed && !this.#awaitingDrain) this.#src.resume();
     this.#maybeEnd();
   }
 
@@ -147,9 +161,13 @@ class Direction {
 
   #write(chunk: Buffer): void {
     if (this.#dst.destroyed) return;
-    if (!this.#dst.write(chunk)) {
-      this.#src.pause();
+    if (this.#dst.write(chunk)) return;
+    this.#src.pause();
+    // One 'drain' listener at a time (a slow destination must not collect one per chunk).
+    if (!this.#awaitingDrain) {
+      this.#awaitingDrain = true;
       this.#dst.once('drain', () => {
+        this.#awaitingDrain = false;
         if (this.#mode.kind !== 'blackhole' && !this.#src.destroyed) this.#src.resume();
       });
     }
@@ -161,7 +179,8 @@ class Direction {
       this.#held.length === 0 &&
       this.#pendingTimers === 0 &&
       this.#mode.kind !== 'blackhole' &&
-      !this.#dst.destroyed
+      !this.#dst.destroyed &&
+      !this.#dst.writableEnded
     )
       this.#dst.end();
   }
@@ -245,7 +264,7 @@ export class LinkProxy {
     const back = t.get(this.to, from).kind;
     if (client.destroyed) return;
     if (there === 'reset' || there === 'refuse' || back === 'reset' || back === 'refuse') {
-      client.resetAndDestroy();
+      resetSocket(client);
       return;
     }
     const upstream = connect({ host: '127.0.0.1', port: this.#o.targetPort });
@@ -264,8 +283,8 @@ export class LinkProxy {
       conn.up.dispose();
       conn.down.dispose();
       if (rst) {
-        if (!client.destroyed) client.resetAndDestroy();
-        if (!upstream.destroyed) upstream.resetAndDestroy();
+        resetSocket(client);
+        resetSocket(upstream);
       } else {
         client.destroy();
         upstream.destroy();
@@ -287,8 +306,8 @@ export class LinkProxy {
       this.#conns.delete(conn);
       conn.up.dispose();
       conn.down.dispose();
-      if (!conn.client.destroyed) conn.client.resetAndDestroy();
-      if (!conn.upstream.destroyed) conn.upstream.resetAndDestroy();
+      resetSocket(conn.client);
+      resetSocket(conn.upstream);
       return;
     }
     conn.up.setMode(there.kind === 'refuse' ? PASS : there);

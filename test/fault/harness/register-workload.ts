@@ -9,7 +9,9 @@ import { outcomeOfStatus } from '../checker/index.js';
 import { KeySlots } from './key-slots.js';
 import type { HttpAnswer, NodeClient } from './node-client.js';
 import { recordedRequest } from './recorded-request.js';
+import { runInLanes } from './run-in-lanes.js';
 import type { ClientContext, FinalReadStats, StepResult, Workload } from './workload.js';
+import { FINAL_READ_LANES } from './workload.js';
 
 export interface RegisterWorkloadOptions {
   /** Key prefix, unique per phase (e.g. `F1/r`). */
@@ -82,17 +84,21 @@ export async function finalRegisterReads(
 ): Promise<FinalReadStats> {
   let reads = 0;
   let failed = 0;
-  for (const key of [...keys].sort()) {
-    for (const client of clients) {
-      let ok = false;
-      for (let attempt = 0; attempt < 3 && !ok; attempt++) {
-        reads++;
-        ok =
-          (await readRegister(recorder, `final-${client.node.id}`, client, key)).completion.outcome === 'ok';
-      }
-      if (!ok) failed++;
-    }
-  }
+  const sorted = [...keys].sort();
+  // Every node reads every key; FINAL_READ_LANES reads in flight per node, each lane its own process.
+  await Promise.all(
+    clients.map((client) =>
+      runInLanes(sorted, FINAL_READ_LANES, async (key, lane) => {
+        let ok = false;
+        for (let attempt = 0; attempt < 3 && !ok; attempt++) {
+          reads++;
+          const process = `final-${client.node.id}-${lane}`;
+          ok = (await readRegister(recorder, process, client, key)).completion.outcome === 'ok';
+        }
+        if (!ok) failed++;
+      }),
+    ),
+  );
   return { reads, failed };
 }
 

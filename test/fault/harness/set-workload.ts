@@ -11,7 +11,9 @@ import { outcomeOfStatus } from '../checker/index.js';
 import { KeySlots } from './key-slots.js';
 import type { HttpAnswer, NodeClient } from './node-client.js';
 import { recordedRequest } from './recorded-request.js';
+import { runInLanes } from './run-in-lanes.js';
 import type { ClientContext, FinalReadStats, StepResult, Workload } from './workload.js';
+import { FINAL_READ_LANES } from './workload.js';
 
 export interface SetWorkloadOptions {
   /** Set key prefix, unique per phase (e.g. `F1/s`). */
@@ -113,16 +115,20 @@ export class SetWorkload implements Workload {
   async finalReads(clients: readonly NodeClient[]): Promise<FinalReadStats> {
     let reads = 0;
     let failed = 0;
-    for (const set of [...this.#slots.keys].sort()) {
-      for (const client of clients) {
-        let ok = false;
-        for (let attempt = 0; attempt < 3 && !ok; attempt++) {
-          reads++;
-          ok = (await this.#list(`final-${client.node.id}`, client, set)).completion.outcome === 'ok';
-        }
-        if (!ok) failed++;
-      }
-    }
+    const sorted = [...this.#slots.keys].sort();
+    await Promise.all(
+      clients.map((client) =>
+        runInLanes(sorted, FINAL_READ_LANES, async (set, lane) => {
+          let ok = false;
+          for (let attempt = 0; attempt < 3 && !ok; attempt++) {
+            reads++;
+            const process = `final-${client.node.id}-${lane}`;
+            ok = (await this.#list(process, client, set)).completion.outcome === 'ok';
+          }
+          if (!ok) failed++;
+        }),
+      ),
+    );
     return { reads, failed };
   }
 }

@@ -26,6 +26,9 @@ export interface StepResult {
   readonly indeterminate: boolean;
 }
 
+/** Final reads in flight per node after a phase (each lane is one history process). */
+export const FINAL_READ_LANES = 6;
+
 export interface FinalReadStats {
   readonly reads: number;
   /** Final reads that did not succeed after retries (the checkers may then say `unknown`). */

@@ -51,6 +51,8 @@ export interface RequestOptions {
   readonly rawBody?: string | Buffer;
   readonly token?: string;
   readonly headers?: Record<string, string>;
+  /** No answer within this many ms fails the request (default 120 s): a hung server fails its test. */
+  readonly timeoutMs?: number;
 }
 
 export interface ServerOptions {
@@ -147,6 +149,8 @@ export class ServerProcess {
         },
       );
       req.on('error', reject);
+      const ms = opts.timeoutMs ?? 120_000;
+      req.setTimeout(ms, () => req.destroy(new Error(`${method} ${path}: no answer within ${ms} ms`)));
       req.end(payload);
     });
   }
