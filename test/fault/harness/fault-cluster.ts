@@ -327,6 +327,7 @@ export class FaultCluster {
   async makeLeader(n: FaultNode, timeoutMs = 30_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
+      if (!n.alive) return false;
       const l = await this.leaderOrUndefined();
       if (l === n) return true;
       if (l === undefined || !n.alive) {
