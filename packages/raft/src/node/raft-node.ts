@@ -86,6 +86,11 @@ export interface RaftNodeOptions {
   readonly snapshotLogRatio?: number;
   /** Snapshot size below which `snapshotLogRatio` does not apply (default 32 MiB). */
   readonly snapshotRatioFloorBytes?: number;
+  /**
+   * Cap of the entry bytes `snapshotLogRatio` may wait for (default 64 MiB): the entries since
+   * the last snapshot are held in memory until it is taken, so this bounds the log's memory.
+   */
+  readonly snapshotMaxLogBytes?: number;
   /** Log entries kept behind a snapshot for slow followers (default 10240). */
   readonly trailingLogs?: number;
   /** Seed of the core's election-timeout randomisation (default: random). */
@@ -255,6 +260,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   readonly #snapshotThreshold: number;
   readonly #snapshotLogRatio: number;
   readonly #snapshotRatioFloorBytes: number;
+  readonly #snapshotMaxLogBytes: number;
   readonly #trailingLogs: number;
   readonly #readTimeoutMs: number;
   /** 0 = lease reads off. */
@@ -329,6 +335,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     this.#snapshotThreshold = options.snapshotThreshold ?? 8192;
     this.#snapshotLogRatio = options.snapshotLogRatio ?? 0.5;
     this.#snapshotRatioFloorBytes = options.snapshotRatioFloorBytes ?? 32 * 1024 * 1024;
+    this.#snapshotMaxLogBytes = options.snapshotMaxLogBytes ?? 64 * 1024 * 1024;
     this.#trailingLogs = options.trailingLogs ?? 10240;
     this.#readTimeoutMs =
       options.readTimeoutMs ?? Math.max(1000, 2 * this.#electionTick * Math.max(this.#tickMs, 10));
@@ -1128,11 +1135,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     if (this.#snapshotting || this.#applied - snapIndex <= this.#snapshotThreshold) return;
     const last = this.#snapshotMeta;
     const lastBytes = last === undefined ? 0 : this.#snapshotStore.size(last);
-    if (
-      lastBytes > this.#snapshotRatioFloorBytes &&
-      this.#bytesSinceSnapshot < this.#snapshotLogRatio * lastBytes
-    )
-      return;
+    const wanted = Math.min(this.#snapshotLogRatio * lastBytes, this.#snapshotMaxLogBytes);
+    if (lastBytes > this.#snapshotRatioFloorBytes && this.#bytesSinceSnapshot < wanted) return;
     // The state machine may hold state that only the log carries (e.g. a multi-entry operation in
     // progress); a snapshot taken then would lose it for a follower that installs it.
     if (this.#sm.snapshotAllowed?.() === false) return;

@@ -30,9 +30,15 @@ void describe('RaftNode snapshots and compaction', () => {
     // The memory state machine's snapshot holds every value so far: each snapshot is larger than
     // the last, so with snapshotLogRatio 1 the gaps between snapshots grow instead of staying at
     // the entry threshold (the quadratic rewrite cost a fixed threshold has as data grows).
-    const taken = async (snapshotLogRatio: number): Promise<number> => {
+    const taken = async (snapshotLogRatio: number, snapshotMaxLogBytes?: number): Promise<number> => {
       const c = await TestCluster.start(['a', 'b', 'c'], {
-        tuning: { snapshotThreshold: 20, trailingLogs: 5, snapshotLogRatio, snapshotRatioFloorBytes: 0 },
+        tuning: {
+          snapshotThreshold: 20,
+          trailingLogs: 5,
+          snapshotLogRatio,
+          snapshotRatioFloorBytes: 0,
+          ...(snapshotMaxLogBytes === undefined ? {} : { snapshotMaxLogBytes }),
+        },
       });
       try {
         const leader = await c.waitLeader();
@@ -46,8 +52,11 @@ void describe('RaftNode snapshots and compaction', () => {
     };
     const fixed = await taken(0);
     const spaced = await taken(1);
+    // The cap on the bytes waited for (the log held in memory) brings back the entry threshold.
+    const capped = await taken(1, 64);
     assert.ok(fixed >= 10, `threshold alone: ${fixed} snapshots`);
     assert.ok(spaced <= 6, `ratio 1: ${spaced} snapshots (threshold alone took ${fixed})`);
+    assert.ok(capped >= 10, `ratio 1 capped at 64 bytes: ${capped} snapshots`);
   });
 
   void it('a follower that fell behind the compacted log catches up through InstallSnapshot', async () => {
