@@ -476,7 +476,18 @@ export class HaNode implements LifecycleDriver, StandbyNode {
         throw new CofferError(ErrorCode.NoActiveNode, 'this node did not become raft leader in time');
       await sleep(20);
     }
-    await node.readIndex();
+    try {
+      await node.readIndex();
+    } catch (err) {
+      // e.g. its first commit outlasted the read timeout (an overloaded disk): retryable, not a 500.
+      throw new CofferError(
+        ErrorCode.NoActiveNode,
+        `this node could not confirm its leadership (${errorName(err)})`,
+        {
+          cause: err,
+        },
+      );
+    }
   }
 
   /** Peer addresses from the replicated node records (read locally), for a restarting node. */
