@@ -15,7 +15,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../../packages/server/test/e2e/harness.js';
+import { freePort, type HttpResult } from '../../../packages/server/test/e2e/harness.js';
 import {
   HaNodeProcess,
   eventually,
@@ -173,7 +173,26 @@ export class FaultCluster {
   async form(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.start()));
     const first = this.nodes[0] as FaultNode;
-    const res = await first.request('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } });
+    // A 5xx (an overloaded machine: a raft confirmation timed out) is retried, as an operator
+    // would; the node's warnings and errors go with the failure when the retries run out.
+    const withRetries = async (what: string, n: FaultNode, call: () => Promise<HttpResult>) => {
+      let last: HttpResult | undefined;
+      for (let attempt = 0; attempt < 4; attempt++) {
+        last = await call();
+        if (last.status < 500) return last;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+      const warnings = n
+        .logs()
+        .split('\n')
+        .filter((l) => /"level":(40|50|60)/.test(l))
+        .slice(-10)
+        .join('\n');
+      throw new Error(`${what} ${n.id}: ${last?.status} ${last?.text}\n${warnings}`);
+    };
+    const res = await withRetries('init', first, () =>
+      first.request('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } }),
+    );
     if (res.status !== 200 || res.body === undefined)
       throw new Error(`init failed: ${res.status} ${res.text}`);
     this.keys = res.body['keys'] as string[];
@@ -184,7 +203,7 @@ export class FaultCluster {
           (await n.request('GET', 'sys/seal-status')).body?.['initialized'] === true ? true : undefined,
         );
       }
-      const u = await n.unseal(this.keys);
+      const u = await withRetries('unseal', n, () => n.unseal(this.keys));
       if (u.body?.['sealed'] !== false) throw new Error(`unseal ${n.id}: ${u.status} ${u.text}`);
     }
     await eventually('3 voters', 60_000, async () => {
