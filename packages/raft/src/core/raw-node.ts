@@ -162,6 +162,16 @@ export class RawNode {
     return this.raft.leaseReadIndex();
   }
 
+  /** The current term (cheaper than `status()` for callers on a request path). */
+  get term(): number {
+    return this.raft.term;
+  }
+
+  /** The newest membership (cheaper than `status()` for callers on a request path). */
+  membership(): ConfState {
+    return this.raft.membership.toConfState();
+  }
+
   /** ReadIndex requests (local, or forwarded by followers) this node answered from its lease. */
   get leaseReadsServed(): number {
     return this.raft.leaseReadsServed;

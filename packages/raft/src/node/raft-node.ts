@@ -815,6 +815,18 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
 
   // ------------------------------------------------------------------ status
 
+  /** The current term; `status().term` without building the whole status (request paths). */
+  get term(): number {
+    if (this.#raw === undefined) throw new Error(`RaftNode ${this.id} not started`);
+    return this.#raw.term;
+  }
+
+  /** The newest membership; `status().config` without building the whole status (request paths). */
+  membership(): ConfState {
+    if (this.#raw === undefined) throw new Error(`RaftNode ${this.id} not started`);
+    return this.#raw.membership();
+  }
+
   status(): RaftNodeStatus {
     if (this.#raw === undefined) throw new Error(`RaftNode ${this.id} not started`);
     const st = this.#raw.status();

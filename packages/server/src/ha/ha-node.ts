@@ -751,7 +751,7 @@ export class HaNode implements LifecycleDriver, StandbyNode {
 
   /** A certificate from the cluster CA is not enough: the peer must (still) be a raft member. */
   #requireMember(node: RaftNode, peer: string): void {
-    const c = node.status().config;
+    const c = node.membership();
     if (!c.voters.includes(peer) && !c.learners.includes(peer)) {
       throw new CofferError(ErrorCode.PermissionDenied, `node "${peer}" is not a member of this cluster`);
     }
@@ -804,7 +804,7 @@ export class HaNode implements LifecycleDriver, StandbyNode {
       if (st.kind !== 'running') return undefined;
       const node = st.raft.storage.raftNode;
       const leader = node.leader;
-      const term = node.status().term;
+      const term = node.term;
       if (leader === this.#o.nodeId && this.#core.state === 'unsealed') {
         return { record: this.#selfLeaderRecord(), self: true };
       }
