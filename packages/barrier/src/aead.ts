@@ -13,8 +13,9 @@
  * Additional authenticated data = bytes 0..4 (term ‖ version) ‖ UTF-8 of the storage path, so
  * a value copied to another path, or relabelled with another term, fails to decrypt.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { BarrierError } from './barrier-error.js';
+import { randomNonce } from './random-nonce.js';
 
 export const AEAD_VERSION = 1;
 export const AEAD_KEY_BYTES = 32;
@@ -49,7 +50,7 @@ export function aeadEncrypt(key: Uint8Array, term: number, path: string, plainte
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   view.setUint32(0, term, false);
   out[AEAD_TERM_BYTES] = AEAD_VERSION;
-  const nonce = randomBytes(AEAD_NONCE_BYTES);
+  const nonce = randomNonce(AEAD_NONCE_BYTES);
   out.set(nonce, AEAD_TERM_BYTES + 1);
   const cipher = createCipheriv(ALGORITHM, key, nonce, { authTagLength: AEAD_TAG_BYTES });
   cipher.setAAD(additionalData(out, path));

@@ -16,6 +16,9 @@ import type { Entry, SnapshotMetadata } from '../core/types.js';
  *   lose it for a follower that installs it. The driver asks again after later applies.
  * - `appliedIndex`, when given, returns the durable applied index at start-up so a restart does
  *   not re-apply entries; without it the driver restores the latest snapshot and replays.
+ * - `sync`, when given, makes everything applied so far durable. A state machine may apply
+ *   without fsyncing (the fsynced log re-applies what an OS crash lost, from its durable applied
+ *   index); the driver calls `sync` before it compacts the log below the snapshot it just took.
  */
 export interface StateMachine {
   apply(entries: readonly Entry[]): Promise<void>;
@@ -23,4 +26,5 @@ export interface StateMachine {
   restore(data: AsyncIterable<Uint8Array>, meta: SnapshotMetadata): Promise<void>;
   appliedIndex?(): Promise<number>;
   snapshotAllowed?(): boolean;
+  sync?(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { CofferError } from '../errors/coffer-error.js';
 import { ErrorCode } from '../errors/error-code.js';
@@ -8,6 +8,9 @@ import type { MetricsEndpoint } from '../metrics/metrics-endpoint.js';
 import type { ApiHandler, ApiRequest, RequestForwarder } from './api-request.js';
 import { clientToken } from './client-token.js';
 import type { HttpReply } from './http-reply.js';
+import { createFastApiPath } from './fast-api-path.js';
+import { sendReply } from './send-reply.js';
+import { serializePerConnection, type HttpListener } from './serialize-per-connection.js';
 import { LIST_MARKER_HEADER } from './list-marker.js';
 import { renderError } from './render-error.js';
 import { renderResponse } from './render-response.js';
@@ -75,28 +78,17 @@ function header(req: Request, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function send(res: Response, reply: HttpReply, head: boolean): void {
-  res.status(reply.status);
-  for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
-  if (reply.body === undefined || reply.status === 204) {
-    res.end();
-    return;
-  }
-  res.setHeader('Content-Type', reply.contentType ?? 'application/json');
-  const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : Buffer.from(reply.body);
-  res.setHeader('Content-Length', body.byteLength);
-  if (head) res.end();
-  else res.end(body);
-}
-
 /**
- * The Express app serving Vault's HTTP API: everything under `/v1/` goes to `handler` (the
- * core) after method → operation mapping, body parsing and token extraction; answers are
+ * The request listener serving Vault's HTTP API: everything under `/v1/` goes to `handler` (the
+ * core) after method → operation mapping, body parsing and token extraction. Plain `/v1/`
+ * requests take the `node:http` fast path; content-encoded bodies, streamed endpoints and
+ * everything else go through the Express app (body-parser inflates). Pipelined requests of one
+ * connection run one at a time. Answers are
  * rendered as Vault's envelope, bare JSON, 204, or `{"errors":[...]}`. Every response carries
  * `Cache-Control: no-store`. Access logs carry method, path (no query string), status and
  * timing — never tokens, headers or bodies.
  */
-export function createApp(options: AppOptions): Express {
+export function createApp(options: AppOptions): HttpListener {
   const { handler, logger } = options;
   const limit =
     (options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE) < 0
@@ -106,23 +98,6 @@ export function createApp(options: AppOptions): Express {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', false);
-
-  // Pipelined requests on one connection are handled one at a time, in order (Node would run
-  // their handlers concurrently; RFC 9112 §9.3.2 only allows that for safe methods).
-  const inFlight = new WeakMap<object, Promise<void>>();
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const previous = inFlight.get(req.socket);
-    const finished = new Promise<void>((resolve) => {
-      res.once('finish', resolve);
-      res.once('close', resolve);
-    });
-    inFlight.set(
-      req.socket,
-      (previous ?? Promise.resolve()).then(() => finished),
-    );
-    if (previous === undefined) next();
-    else void previous.then(() => next());
-  });
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const locals: Locals = {
@@ -180,7 +155,7 @@ export function createApp(options: AppOptions): Express {
       return;
     }
     res.once('finish', () => req.socket.destroySoon());
-    send(
+    sendReply(
       res,
       {
         ...renderError(new CofferError(ErrorCode.PayloadTooLarge, 'http: request body too large')).reply,
@@ -204,7 +179,7 @@ export function createApp(options: AppOptions): Express {
       body: Buffer.isBuffer(req.body) ? req.body : undefined,
       clientAddress: req.socket.remoteAddress ?? '',
     });
-    send(res, reply, head);
+    sendReply(res, reply, head);
   });
 
   // Body-parser failures (size, encoding, aborted) arrive here.
@@ -235,10 +210,18 @@ export function createApp(options: AppOptions): Express {
       logUnexpected(logger, locals?.requestId ?? '', err);
       reply = renderError(err).reply;
     }
-    send(res, reply, req.method === 'HEAD');
+    sendReply(res, reply, req.method === 'HEAD');
   });
 
-  return app;
+  const fast = createFastApiPath({
+    serve,
+    logger,
+    limit,
+    ...(streamed === undefined ? {} : { streamed: (urlPath: string) => streamed.handles(urlPath) }),
+  });
+  return serializePerConnection((req, res) => {
+    if (!fast(req, res)) app(req, res);
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { StorageView } from '@coffer/barrier';
 
 const SALT_KEY = 'salt';
@@ -12,7 +12,7 @@ const SALT_BYTES = 32;
 export class StorageSalt {
   readonly #storage: StorageView;
   readonly #name: string;
-  #key: Promise<Buffer> | undefined;
+  #key: Promise<KeyObject> | undefined;
 
   /** `name` says whose salt it is in errors (e.g. 'token store'). */
   constructor(storage: StorageView, name: string) {
@@ -31,10 +31,10 @@ export class StorageSalt {
     this.#key = undefined;
   }
 
-  #load(): Promise<Buffer> {
+  #load(): Promise<KeyObject> {
     if (this.#key === undefined) {
       // One promise for all concurrent first users: two fresh salts must never race.
-      const pending = this.#readOrCreate();
+      const pending = this.#readOrCreate().then((salt) => createSecretKey(salt));
       this.#key = pending;
       // A failed load (e.g. sealed storage) must not poison later attempts.
       pending.catch(() => {
