@@ -656,18 +656,28 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     if (this.#state.kind !== 'running')
       return Promise.reject(new RaftNodeError('stopped', `node ${this.id} is not running`));
     if (this.#role !== Role.Leader && this.#leader === '') return Promise.reject(new NotLeaderError('', ''));
-    const index = this.#leaseMs > 0 ? this.#raw.leaseReadIndex() : undefined;
-    if (index !== undefined) {
-      this.#metrics.leaseReads++;
-      if (index <= this.#applied) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const waiter = { resolve, reject, deadline: Date.now() + this.#readTimeoutMs };
-        this.#appliedReads.push({ index, waiters: [waiter] });
-        this.#kick();
-      });
-    }
+    const leased = this.leaseRead();
+    if (leased !== undefined) return leased;
     return new Promise<void>((resolve, reject) => {
       this.#readQueue.push({ resolve, reject, deadline: Date.now() + this.#readTimeoutMs });
+      this.#kick();
+    });
+  }
+
+  /**
+   * A read barrier from the leader lease alone, or undefined when this node holds no valid lease
+   * (then only `readIndex()` can confirm). Resolves once the commit index of this moment is
+   * applied: at once when it already is. Each call stands alone, so callers need not coalesce.
+   */
+  leaseRead(): Promise<void> | undefined {
+    if (this.#leaseMs <= 0 || this.#state.kind !== 'running') return undefined;
+    const index = this.#raw.leaseReadIndex();
+    if (index === undefined) return undefined;
+    this.#metrics.leaseReads++;
+    if (index <= this.#applied) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter = { resolve, reject, deadline: Date.now() + this.#readTimeoutMs };
+      this.#appliedReads.push({ index, waiters: [waiter] });
       this.#kick();
     });
   }

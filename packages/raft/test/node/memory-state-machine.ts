@@ -18,6 +18,8 @@ export class MemoryStateMachine implements StateMachine {
   failWith: Error | undefined;
   /** What snapshotAllowed() answers (false defers compaction). */
   allowSnapshots = true;
+  /** The applied index as of the last sync() (what an fsync would have made durable). */
+  synced = 0;
 
   constructor(readonly durable = false) {}
 
@@ -35,6 +37,10 @@ export class MemoryStateMachine implements StateMachine {
 
   snapshotAllowed(): boolean {
     return this.allowSnapshots;
+  }
+
+  async sync(): Promise<void> {
+    this.synced = this.applied;
   }
 
   async snapshot(): Promise<Uint8Array> {

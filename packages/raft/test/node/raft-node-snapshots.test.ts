@@ -21,6 +21,12 @@ void describe('RaftNode snapshots and compaction', () => {
       );
       assert.ok(st.firstIndex > 1, `first index ${st.firstIndex}`);
       assert.ok(st.firstIndex <= st.snapshotIndex - tuning.trailingLogs + 1, 'trailing logs kept');
+      // The state machine applies without fsync: before the log dropped entries, it was synced
+      // at least up to the snapshot, so the dropped entries were never the only durable copy.
+      assert.ok(
+        c.sm(leader.id).synced >= st.snapshotIndex,
+        `synced ${c.sm(leader.id).synced}, snapshot ${st.snapshotIndex}`,
+      );
     } finally {
       await c.close();
     }

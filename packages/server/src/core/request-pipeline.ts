@@ -6,6 +6,7 @@ import { ErrorCode } from '../errors/error-code.js';
 import type { LeaseRequest } from '../expiration/index.js';
 import type { LogicalRequest, RequestAuth } from '../logical/logical-request.js';
 import type { LogicalResponse } from '../logical/logical-response.js';
+import { Operation } from '../logical/operation.js';
 import type { TokenEntry } from '../logical/token-entry.js';
 import type { TokenUse } from '../tokens/index.js';
 import { responseWrapperOf } from '../wrapping/response-wrapper-of.js';
@@ -13,6 +14,7 @@ import { wrapResponse } from '../wrapping/wrap-response.js';
 import { validateWrappingTokenRequest, WRAPPING_TOKEN_PATHS } from '../wrapping/wrapping-token-request.js';
 import type { CoreRequest, CoreResponse } from './core-request.js';
 import type { CoreRuntime } from './core-runtime.js';
+import { existenceCheckMoot } from './existence-check-moot.js';
 
 const permissionDenied = (): CofferError => new CofferError(ErrorCode.PermissionDenied, 'permission denied');
 /** Vault answers a bad, expired or revoked token with both messages. */
@@ -27,7 +29,8 @@ function isRootEntry(entry: TokenEntry): boolean {
  * The request path of an unsealed node:
  *
  *   route (longest-prefix mount) → match the engine's path spec → token lookup (skipped for
- *   unauthenticated paths) → create-vs-update existence check → ACL (sudo for root-protected
+ *   unauthenticated paths) → create-vs-update existence check (skipped when moot, see
+ *   existenceCheckMoot) → ACL (sudo for root-protected
  *   paths) → spend one token use → handler → response.
  *
  * Errors are typed (`CofferError`); the HTTP layer renders them.
@@ -178,8 +181,24 @@ async function pipeline(
       ? { clientToken: req.token, entry, isRoot: isRootEntry(entry), sudo: false }
       : undefined;
   let operation = req.operation;
-  if (matched !== undefined)
-    operation = await route.dispatcher.resolveOperation({ ...base, auth: preliminary }, matched);
+  if (matched !== undefined) {
+    const moot =
+      entry !== undefined &&
+      existenceCheckMoot({
+        operation,
+        spec: matched.spec,
+        acl: await runtime.acls.aclFor(entry.policies),
+        entry,
+        path: req.path,
+        data: req.data,
+        rootProtected: matched.spec.rootProtected === true,
+        wrapTtl: req.wrapTtl,
+        audited: audit?.enabled === true,
+      });
+    operation = moot
+      ? Operation.Update
+      : await route.dispatcher.resolveOperation({ ...base, auth: preliminary }, matched);
+  }
   if (labels !== undefined) labels.operation = operation;
 
   let auth: RequestAuth | undefined;

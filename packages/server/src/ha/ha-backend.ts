@@ -25,6 +25,7 @@ type Target =
 export class HaBackend implements PhysicalBackend {
   readonly supports: BackendSupports = Object.freeze({ transactions: true });
   readonly #localScope = new AsyncLocalStorage<true>();
+  #localRuns = 0;
   #target: Target;
 
   constructor(fsm: RaftFsm) {
@@ -53,8 +54,16 @@ export class HaBackend implements PhysicalBackend {
   }
 
   /** Runs `fn` with this backend's reads served from the local FSM, without a ReadIndex round. */
-  runLocal<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#localScope.run(true, fn);
+  async runLocal<T>(fn: () => Promise<T>): Promise<T> {
+    this.#localRuns++;
+    try {
+      return await this.#localScope.run(true, fn);
+    } finally {
+      // On Node 20 an enabled AsyncLocalStorage installs promise hooks that tax every promise
+      // of the process; these scopes are rare (leader change, keyring reload), so switch it off
+      // between them. A read still pending from a finished scope then simply does a ReadIndex.
+      if (--this.#localRuns === 0) this.#localScope.disable();
+    }
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

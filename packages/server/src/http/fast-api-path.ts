@@ -21,8 +21,9 @@ export interface FastApiPathOptions {
 export type FastApiPath = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /**
- * The API path on plain `node:http`: every `/v1/` request whose body is not content-encoded (the
- * general app inflates gzip/deflate bodies) and is not a streamed endpoint. It does what the
+ * The API path on plain `node:http`: every `/v1/` request without a body or with a declared
+ * `Content-Length`, not content-encoded (the general app inflates gzip/deflate bodies, and reads
+ * chunked ones up to the limit), and not a streamed endpoint. It does what the
  * general app does for such requests — request ID, the declared and actual body limits, access
  * log, rendering — without a router or body-parser middleware in between.
  */
@@ -33,6 +34,9 @@ export function createFastApiPath(options: FastApiPathOptions): FastApiPath {
     if (!url.startsWith('/v1/')) return false;
     const encoding = req.headers['content-encoding'];
     if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return false;
+    // A body without a declared length (chunked) is read by the general app's body parser, which
+    // stops at the limit; here a body is at most its declared, checked length.
+    if (req.headers['transfer-encoding'] !== undefined) return false;
     const query = url.indexOf('?');
     const urlPath = query < 0 ? url : url.slice(0, query);
     if (streamed?.(urlPath) === true) return false;
@@ -43,7 +47,8 @@ export function createFastApiPath(options: FastApiPathOptions): FastApiPath {
     if (logger.isLevelEnabled('info')) logAccess(logger, req, res, requestId, listVerb, urlPath);
 
     // A declared body over the limit is refused before any of it is read (CVE-2023-6337).
-    const declared = Number(req.headers['content-length'] ?? '');
+    const length = req.headers['content-length'];
+    const declared = length === undefined ? Number.NaN : Number(length);
     if (Number.isFinite(declared) && declared > limit) {
       refuseTooLarge(req, res, head);
       return true;
@@ -65,30 +70,15 @@ export function createFastApiPath(options: FastApiPathOptions): FastApiPath {
       );
     };
 
-    // As body-parser: a request has a body when it declares a length or a transfer coding.
-    const hasBody = req.headers['transfer-encoding'] !== undefined || !Number.isNaN(declared);
-    if (!hasBody) {
+    // As body-parser: a request has a body when it declares a length (chunked ones went above).
+    if (Number.isNaN(declared)) {
       dispatch(undefined);
       req.resume();
       return true;
     }
     const chunks: Buffer[] = [];
-    let received = 0;
-    let refused = false;
-    req.on('data', (chunk: Buffer) => {
-      if (refused) return;
-      received += chunk.length;
-      if (received > limit) {
-        refused = true;
-        chunks.length = 0;
-        refuseTooLarge(req, res, head);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.once('end', () => {
-      if (!refused) dispatch(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received));
-    });
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => dispatch(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
     req.once('aborted', () => req.socket.destroy());
     req.once('error', () => req.socket.destroy());
     return true;

@@ -26,6 +26,8 @@ export interface RaftBackendNode {
   /** Resolves with the entry's index once it is committed and applied locally. */
   propose(data: Uint8Array): Promise<number>;
   readIndex(): Promise<void>;
+  /** A lease-only read barrier, or undefined without a valid lease (see RaftNode.leaseRead). */
+  leaseRead?(): Promise<void> | undefined;
 }
 
 /** Vault's `max_entry_size` default: the largest value a put accepts. */
@@ -84,7 +86,12 @@ export class RaftBackend implements PhysicalBackend {
     this.maxEntryBytes =
       options.maxEntryBytes ?? COMMAND_HEADER_BYTES + PUT_OVERHEAD_BYTES + MAX_KEY_BYTES + this.maxValueBytes;
     this.#onClose = options.onClose;
-    this.#reads = coalescer ?? new ReadIndexCoalescer(() => this.#node.readIndex());
+    this.#reads =
+      coalescer ??
+      new ReadIndexCoalescer(
+        () => this.#node.readIndex(),
+        () => this.#node.leaseRead?.(),
+      );
   }
 
   /** ReadIndex rounds started by this backend's linearizable reads (and its views'). */

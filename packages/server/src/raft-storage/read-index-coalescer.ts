@@ -7,12 +7,18 @@
  */
 export class ReadIndexCoalescer {
   readonly #readIndex: () => Promise<void>;
+  readonly #leaseRead: (() => Promise<void> | undefined) | undefined;
   #inFlight: Promise<void> | undefined;
   #next: Promise<void> | undefined;
   #rounds = 0;
 
-  constructor(readIndex: () => Promise<void>) {
+  /**
+   * `leaseRead`, when given, is asked first: a barrier it returns (a leader's lease read, which
+   * costs no round trip) is used as is, without waiting for a round in flight.
+   */
+  constructor(readIndex: () => Promise<void>, leaseRead?: () => Promise<void> | undefined) {
     this.#readIndex = readIndex;
+    this.#leaseRead = leaseRead;
   }
 
   /** Rounds started so far (each is one `readIndex()` call). */
@@ -22,6 +28,8 @@ export class ReadIndexCoalescer {
 
   /** Resolves once a round that started after this call has confirmed; rejects with its error. */
   wait(): Promise<void> {
+    const leased = this.#leaseRead?.();
+    if (leased !== undefined) return leased;
     if (this.#inFlight === undefined) return this.#start();
     this.#next ??= this.#inFlight.then(
       () => this.#startNext(),

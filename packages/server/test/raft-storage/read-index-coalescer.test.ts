@@ -63,4 +63,24 @@ void describe('ReadIndexCoalescer', () => {
     await assert.rejects(c.wait(), /sync/);
     assert.equal(c.rounds, 2);
   });
+  void it('a lease read is used as is: no round, no waiting for the round in flight', async () => {
+    const m = new ManualReadIndex();
+    let lease = false;
+    const c = new ReadIndexCoalescer(m.readIndex, () => (lease ? Promise.resolve() : undefined));
+    const inFlight = c.wait();
+    assert.equal(m.rounds.length, 1, 'without a lease: a round');
+    lease = true;
+    await c.wait();
+    assert.equal(m.rounds.length, 1, 'with a lease: resolved without a round, past the one in flight');
+    lease = false;
+    const next = c.wait();
+    await flush();
+    assert.equal(m.rounds.length, 1, 'the lease gone: back to the next round');
+    m.rounds[0]!.resolve();
+    await inFlight;
+    await flush();
+    assert.equal(m.rounds.length, 2);
+    m.rounds[1]!.resolve();
+    await next;
+  });
 });
