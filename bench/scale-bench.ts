@@ -152,6 +152,18 @@ async function main(): Promise<void> {
   clearInterval(sampler);
   sampleRss();
   const endRss = new Map(nodes.map((n) => [n.id, processRssBytes(n.server.child.pid ?? 0)]));
+  // Where the RSS is: V8's heap (used / reserved) and memory outside it (Buffers, native addons).
+  const heap = new Map<string, { used: number; total: number; external: number }>();
+  for (const n of nodes) {
+    const res = await n.request('GET', 'sys/metrics?format=prometheus', { token }).catch(() => undefined);
+    const metric = (name: string): number =>
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(res?.text ?? '')?.[1] ?? NaN);
+    heap.set(n.id, {
+      used: metric('nodejs_heap_size_used_bytes'),
+      total: metric('nodejs_heap_size_total_bytes'),
+      external: metric('nodejs_external_memory_bytes'),
+    });
+  }
   const firstRate = windowSize / (firstWindowMs / 1000);
   const lastRate = windowSize / (lastWindowMs / 1000);
   console.log(
@@ -210,11 +222,20 @@ async function main(): Promise<void> {
 
   const mib = (b: number): string => (b / MiB).toFixed(0);
   const table = markdownTable(
-    ['node', 'RSS max while writing MiB', 'RSS at end MiB', 'data on disk MiB'],
+    [
+      'node',
+      'RSS max while writing MiB',
+      'RSS at end MiB',
+      'V8 heap used / total MiB',
+      'external MiB',
+      'data on disk MiB',
+    ],
     nodes.map((n) => [
       n.id,
       mib(maxRss.get(n.id) ?? 0),
       mib(endRss.get(n.id) ?? 0),
+      `${mib(heap.get(n.id)?.used ?? NaN)} / ${mib(heap.get(n.id)?.total ?? NaN)}`,
+      mib(heap.get(n.id)?.external ?? NaN),
       mib(disk.get(n.id) ?? 0),
     ]),
   );

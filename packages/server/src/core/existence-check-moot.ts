@@ -19,8 +19,8 @@ export interface ExistenceCheckQuestion {
 }
 
 /**
- * True when a write's create-vs-update existence check cannot change anything: the same handler
- * serves both operations, the caller's ACL decides both the same way (allowed, same sudo), no
+ * True when a write's create-vs-update existence check cannot change anything: the path declares
+ * `createSameAsUpdate` and one handler serves both operations, the caller's ACL decides both the same way (allowed, same sudo), no
  * audit device records which one it was, and the token has unlimited uses (so a request refused
  * by field validation would not have spent a use either way). The pipeline then skips the check —
  * a storage read per write — and calls it an update.
@@ -28,8 +28,9 @@ export interface ExistenceCheckQuestion {
 export function existenceCheckMoot(q: ExistenceCheckQuestion): boolean {
   if (q.audited || q.entry.numUses !== 0) return false;
   if (q.operation !== Operation.Update && q.operation !== Operation.Create) return false;
-  const { existenceCheck, operations } = q.spec;
-  if (existenceCheck === undefined || operations.update === undefined) return false;
+  const { existenceCheck, operations, createSameAsUpdate } = q.spec;
+  if (createSameAsUpdate !== true || existenceCheck === undefined || operations.update === undefined)
+    return false;
   if (operations.create !== undefined && operations.create !== operations.update) return false;
   const ask = (operation: Operation) =>
     q.acl.check({

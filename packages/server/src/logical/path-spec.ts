@@ -22,6 +22,13 @@ export interface PathSpec {
    * Without it, POST/PUT is `update` (Vault's behaviour) unless only `create` is declared.
    */
   readonly existenceCheck?: (req: LogicalRequest, fields: FieldValues) => Promise<boolean>;
+  /**
+   * The handlers do the same for `create` and `update` (they never look at the operation), and the
+   * existence check only tells the ACL which capability applies. When the caller's ACL decides
+   * both alike and no audit device records the operation, the pipeline skips the check (a storage
+   * read) and runs the write as an `update`. See existenceCheckMoot.
+   */
+  readonly createSameAsUpdate?: boolean;
   /** Paths needing `sudo` (root-protected). Mount-relative regex sources. */
   readonly rootProtected?: boolean;
   /** Reachable without a token (e.g. login paths). */

@@ -12,6 +12,7 @@ const spec = (operations: PathSpec['operations'], withCheck = true): PathSpec =>
   pattern: 'data/(?<path>.+)',
   fields: {},
   operations,
+  createSameAsUpdate: true,
   ...(withCheck ? { existenceCheck: async () => true } : {}),
 });
 
@@ -60,5 +61,7 @@ void describe('existenceCheckMoot', () => {
     assert.equal(existenceCheckMoot(question({ spec: spec({ create: handler }) })), false);
     assert.equal(existenceCheckMoot(question({ operation: 'read' })), false);
     assert.equal(existenceCheckMoot(question({ operation: 'delete' })), false);
+    const undeclared = { ...spec({ update: handler }), createSameAsUpdate: false };
+    assert.equal(existenceCheckMoot(question({ spec: undeclared })), false, 'a path must declare it');
   });
 });

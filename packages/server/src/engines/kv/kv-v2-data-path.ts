@@ -33,6 +33,8 @@ export function kvV2DataPath(ctx: KvV2Context): PathSpec {
     },
     existenceCheck: async (req, fields) =>
       (await new KvV2Store(req.storage).metadata(pathOf(fields))) !== undefined,
+    // A write is a new version either way (Vault's KV v2 too); the check only picks the capability.
+    createSameAsUpdate: true,
     operations: {
       read: (req, fields) => {
         const path = pathOf(fields);
