@@ -39,7 +39,13 @@ export class LevelLogStore implements LogStore {
   #queue: Promise<void> = Promise.resolve();
 
   constructor(readonly path: string) {
-    this.#db = new ClassicLevel<Buffer, Buffer>(path, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    // The log holds only the entries since the last snapshot (and trailing logs): few tables, read
+    // on restart and for a lagging follower. Each open table is mmapped (RSS): keep few open.
+    this.#db = new ClassicLevel<Buffer, Buffer>(path, {
+      keyEncoding: 'buffer',
+      valueEncoding: 'buffer',
+      maxOpenFiles: 32,
+    });
   }
 
   async open(): Promise<PersistedState> {
