@@ -237,6 +237,8 @@ export class GrpcTransport implements Transport {
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1_000,
+      // Raft resends what is lost; grpc's own retries would only buffer messages for replay.
+      'grpc.enable_retries': 0,
     };
     if (tls?.serverName !== undefined) channelOptions['grpc.ssl_target_name_override'] = tls.serverName;
     const client = new grpc.Client(address, creds, channelOptions);
@@ -380,6 +382,10 @@ export class GrpcTransport implements Transport {
   #serveSend(call: grpc.ServerReadableStream<Buffer, Buffer>, reply: grpc.sendUnaryData<Buffer>): void {
     const callback = this.#track(call, reply);
     if (callback === undefined) return;
+    // Headers now, not with the final answer: until a client call has seen the server's headers,
+    // grpc-js keeps every message written on it for a possible retry — on this long-lived stream
+    // that held hundreds of MiB on a busy leader.
+    call.sendMetadata(new grpc.Metadata());
     call.on('data', (bytes: Buffer) => {
       if (this.#closed) return;
       let batch;
@@ -407,6 +413,7 @@ export class GrpcTransport implements Transport {
   ): Promise<void> {
     const callback = this.#track(call, reply);
     if (callback === undefined) return;
+    call.sendMetadata(new grpc.Metadata());
     // A cancelled call does not end its readable side: fail the reader instead of leaving it hanging.
     call.on('cancelled', () => call.destroy(new Error('snapshot stream cancelled by the sender')));
     const it = call[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
