@@ -33,6 +33,7 @@ import {
   ProposalDroppedError,
   RaftNodeError,
 } from './raft-node-errors.js';
+import { ownEntryData } from './own-entry-data.js';
 import type { StateMachine } from './state-machine.js';
 
 /** Core tuning passed through to the RawNode. */
@@ -519,14 +520,14 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
           'log does not start at 1 and there is no snapshot',
         );
       }
-      ms.append(entries);
+      ms.append(ownEntryData(entries));
     } else if (first !== undefined && first.index <= snap.index) {
       // Trailing logs: the first entry anchors the compaction point's term.
       ms.applySnapshot({
         metadata: { index: first.index, term: first.term, confState: snap.confState },
         data: EMPTY,
       });
-      ms.append(entries.slice(1));
+      ms.append(ownEntryData(entries.slice(1)));
       if (snap.index > first.index) {
         if (snap.index > ms.lastIndex())
           throw new LogCorruptionError(`snapshot ${snap.index}`, 'beyond the last log entry');
@@ -543,7 +544,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
         throw new LogCorruptionError(`entry ${snap.index + 1}`, 'missing after the snapshot');
       }
       ms.applySnapshot({ metadata: snap, data: EMPTY });
-      ms.append(entries);
+      ms.append(ownEntryData(entries));
     }
     ms.setHardState(p.hardState);
     return ms;
@@ -981,7 +982,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       this.#snapshotMeta = snap.metadata;
     }
     if (rd.entries.length > 0) {
-      this.#storage.append(rd.entries);
+      this.#storage.append(ownEntryData(rd.entries));
       for (const e of rd.entries) if (e.type === EntryType.ConfChange) this.#learnAddress(e);
     }
     if (rd.hardState !== undefined) {
