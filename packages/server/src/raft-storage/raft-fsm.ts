@@ -130,21 +130,11 @@ function decodeApplied(raw: Uint8Array): { index: number; term: number } {
   return { index: Number(buf.readBigUInt64BE(0)), term: Number(buf.readBigUInt64BE(8)) };
 }
 
-/**
- * Tables LevelDB keeps open. It reads open tables through mmap, so every page it touched in them
- * counts in the process's RSS: with the default (1,000 tables of 2 MiB) a node holding 1,000,000
- * secrets (2.6 GiB on disk) had ~300 MiB of mapped table pages, growing with the data. 64 caps
- * that at ~128 MiB; a lookup in a table not open reopens it (index and bloom filter from the page
- * cache).
- */
-const FSM_MAX_OPEN_FILES = 64;
-
 async function openDb(path: string, compression: boolean): Promise<Db> {
   const db: Db = new ClassicLevel<Buffer, Uint8Array>(path, {
     keyEncoding: 'buffer',
     valueEncoding: 'view',
     compression,
-    maxOpenFiles: FSM_MAX_OPEN_FILES,
   });
   await db.open();
   try {
