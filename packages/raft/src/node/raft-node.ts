@@ -1191,12 +1191,11 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       await this.#snapshotStore.write(meta, data);
       // stop() waits for this before closing storage, so finishing during a clean stop is safe.
       if (this.#state.kind === 'stopped' && this.#state.reason !== undefined) return;
+      // The entries about to be dropped must not be the only durable copy of what was applied.
+      await this.#sm.sync?.();
       // A newer snapshot may have been installed from the leader meanwhile.
       if ((this.#snapshotMeta?.index ?? 0) >= meta.index) return;
       const keepFrom = Math.max(this.#storage.firstIndex() - 1, meta.index - this.#trailingLogs, 1);
-      // The entries about to be dropped must not be the only durable copy of what was applied.
-      await this.#sm.sync?.();
-      if ((this.#snapshotMeta?.index ?? 0) >= meta.index) return;
       this.#storage.createSnapshot(meta.index, meta.confState, EMPTY);
       this.#snapshotMeta = meta;
       await this.#logStore.compact(meta, keepFrom);

@@ -20,10 +20,10 @@ export interface ExistenceCheckQuestion {
 
 /**
  * True when a write's create-vs-update existence check cannot change anything: the path declares
- * `createSameAsUpdate` and one handler serves both operations, the caller's ACL decides both the same way (allowed, same sudo), no
- * audit device records which one it was, and the token has unlimited uses (so a request refused
- * by field validation would not have spent a use either way). The pipeline then skips the check —
- * a storage read per write — and calls it an update.
+ * `createSameAsUpdate` and one handler serves both operations, the caller's ACL decides both the
+ * same way (allowed, same sudo), no audit device records which one it was, and the token has
+ * unlimited uses (so a request refused by field validation would not have spent a use either
+ * way). The pipeline then skips the check — a storage read per write — and calls it an update.
  */
 export function existenceCheckMoot(q: ExistenceCheckQuestion): boolean {
   if (q.audited || q.entry.numUses !== 0) return false;
@@ -43,5 +43,5 @@ export function existenceCheckMoot(q: ExistenceCheckQuestion): boolean {
   const asCreate = ask(Operation.Create);
   if (!asCreate.allowed) return false;
   const asUpdate = ask(Operation.Update);
-  return asUpdate.allowed && asUpdate.rootPrivs === asCreate.rootPrivs && asUpdate.isRoot === asCreate.isRoot;
+  return asUpdate.allowed && asUpdate.rootPrivs === asCreate.rootPrivs;
 }

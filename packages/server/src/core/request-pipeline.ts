@@ -180,14 +180,18 @@ async function pipeline(
     entry !== undefined && req.token !== undefined
       ? { clientToken: req.token, entry, isRoot: isRootEntry(entry), sudo: false }
       : undefined;
+  // The caller's ACL (cached per policy set): asked whether the existence check is moot, then for
+  // the decision below.
+  const acl = entry !== undefined ? await runtime.acls.aclFor(entry.policies) : undefined;
   let operation = req.operation;
   if (matched !== undefined) {
     const moot =
       entry !== undefined &&
+      acl !== undefined &&
       existenceCheckMoot({
         operation,
         spec: matched.spec,
-        acl: await runtime.acls.aclFor(entry.policies),
+        acl,
         entry,
         path: req.path,
         data: req.data,
@@ -204,8 +208,7 @@ async function pipeline(
   let auth: RequestAuth | undefined;
   let use: TokenUse | undefined;
   let audited: AuditRequestInfo | undefined;
-  if (entry !== undefined && req.token !== undefined) {
-    const acl = await runtime.acls.aclFor(entry.policies);
+  if (entry !== undefined && acl !== undefined && req.token !== undefined) {
     const decision = acl.check({
       operation,
       path: req.path,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { CofferError } from '../errors/coffer-error.js';
@@ -9,6 +8,8 @@ import type { ApiHandler, ApiRequest, RequestForwarder } from './api-request.js'
 import { clientToken } from './client-token.js';
 import type { HttpReply } from './http-reply.js';
 import { createFastApiPath } from './fast-api-path.js';
+import { declaredLength, refuseTooLarge } from './refuse-too-large.js';
+import { apiRequestOf, startRequest, type RequestStart } from './request-start.js';
 import { sendReply } from './send-reply.js';
 import { serializePerConnection, type HttpListener } from './serialize-per-connection.js';
 import { LIST_MARKER_HEADER } from './list-marker.js';
@@ -50,14 +51,6 @@ export interface ApiHandlerOptions {
 
 export const DEFAULT_MAX_REQUEST_SIZE = 32 * 1024 * 1024;
 
-/** Request state kept on `res.locals` for the access log. */
-interface Locals {
-  requestId: string;
-  start: bigint;
-  method: string;
-  path: string;
-}
-
 const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\u2028\u2029]/u;
 
 /** Go's `path.Clean` for a request path (ServeMux redirects unclean paths), trailing slash kept. */
@@ -71,11 +64,6 @@ function cleanPath(p: string): string {
   let cleaned = `/${out.join('/')}`;
   if (p.endsWith('/') && cleaned !== '/') cleaned += '/';
   return cleaned;
-}
-
-function header(req: Request, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 /**
@@ -100,40 +88,21 @@ export function createApp(options: AppOptions): HttpListener {
   app.set('query parser', false);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const locals: Locals = {
-      requestId: randomUUID(),
-      start: process.hrtime.bigint(),
-      method: header(req, LIST_MARKER_HEADER) !== undefined && req.method === 'GET' ? 'LIST' : req.method,
-      path: (req.originalUrl.split('?')[0] ?? '').slice(0, 1024),
-    };
-    res.locals['coffer'] = locals;
+    res.locals['coffer'] = startRequest(req, res, logger);
+    // Streamed answers set their own headers; every answer carries this one.
     res.setHeader('Cache-Control', 'no-store');
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - locals.start) / 1e6;
-      logger.info(
-        {
-          request_id: locals.requestId,
-          method: locals.method,
-          path: locals.path,
-          status: res.statusCode,
-          duration_ms: Math.round(ms * 1000) / 1000,
-          remote_addr: req.socket.remoteAddress,
-        },
-        'request',
-      );
-    });
     next();
   });
 
   const streamed = options.streamed;
   if (streamed !== undefined) {
     app.use((req: Request, res: Response, next: NextFunction) => {
-      const locals = res.locals['coffer'] as Locals;
-      if (!streamed.handles(locals.path)) {
+      const start = res.locals['coffer'] as RequestStart;
+      if (!streamed.handles(start.urlPath)) {
         next();
         return;
       }
-      void streamed.serve(req, res, locals.requestId);
+      void streamed.serve(req, res, start.requestId);
     });
   }
 
@@ -146,45 +115,22 @@ export function createApp(options: AppOptions): HttpListener {
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });
 
-  // A declared body over the limit is refused before any of it is read (CVE-2023-6337); the body
-  // parser would read (and discard) all of it before answering.
+  // A declared body over the limit is refused before any of it is read (the body parser would
+  // read, and discard, all of it before answering).
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const declared = Number(header(req, 'content-length') ?? '');
-    if (!Number.isFinite(declared) || declared <= limit) {
-      next();
-      return;
-    }
-    res.once('finish', () => req.socket.destroySoon());
-    sendReply(
-      res,
-      {
-        ...renderError(new CofferError(ErrorCode.PayloadTooLarge, 'http: request body too large')).reply,
-        headers: { Connection: 'close' },
-      },
-      req.method === 'HEAD',
-    );
+    if (declaredLength(req) > limit) refuseTooLarge(req, res, req.method === 'HEAD');
+    else next();
   });
 
   app.use(rawBody, async (req: Request, res: Response) => {
-    const locals = res.locals['coffer'] as Locals;
-    const head = req.method === 'HEAD';
-    const listVerb = header(req, LIST_MARKER_HEADER) !== undefined && req.method === 'GET';
-    const headers: Record<string, string | string[] | undefined> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (k !== LIST_MARKER_HEADER) headers[k] = v;
-    const reply = await serve({
-      requestId: locals.requestId,
-      method: listVerb ? 'LIST' : req.method,
-      url: req.originalUrl,
-      headers,
-      body: Buffer.isBuffer(req.body) ? req.body : undefined,
-      clientAddress: req.socket.remoteAddress ?? '',
-    });
-    sendReply(res, reply, head);
+    const start = res.locals['coffer'] as RequestStart;
+    const reply = await serve(apiRequestOf(req, start, Buffer.isBuffer(req.body) ? req.body : undefined));
+    sendReply(res, reply, start.head);
   });
 
   // Body-parser failures (size, encoding, aborted) arrive here.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const locals = res.locals['coffer'] as Locals | undefined;
+    const start = res.locals['coffer'] as RequestStart | undefined;
     const type =
       typeof err === 'object' && err !== null && 'type' in err ? String((err as { type: unknown }).type) : '';
     if (type === 'request.aborted' || res.headersSent) {
@@ -207,7 +153,7 @@ export function createApp(options: AppOptions): HttpListener {
         headers: { Connection: 'close' },
       };
     } else {
-      logUnexpected(logger, locals?.requestId ?? '', err);
+      logUnexpected(logger, start?.requestId ?? '', err);
       reply = renderError(err).reply;
     }
     sendReply(res, reply, req.method === 'HEAD');

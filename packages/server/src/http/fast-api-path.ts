@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { CofferError } from '../errors/coffer-error.js';
-import { ErrorCode } from '../errors/error-code.js';
 import type { ApiHandler } from './api-request.js';
-import { LIST_MARKER_HEADER } from './list-marker.js';
+import { declaredLength, refuseTooLarge } from './refuse-too-large.js';
 import { renderError } from './render-error.js';
+import { apiRequestOf, startRequest } from './request-start.js';
 import { sendReply } from './send-reply.js';
 
 export interface FastApiPathOptions {
@@ -23,9 +21,9 @@ export type FastApiPath = (req: IncomingMessage, res: ServerResponse) => boolean
 /**
  * The API path on plain `node:http`: every `/v1/` request without a body or with a declared
  * `Content-Length`, not content-encoded (the general app inflates gzip/deflate bodies, and reads
- * chunked ones up to the limit), and not a streamed endpoint. It does what the
- * general app does for such requests — request ID, the declared and actual body limits, access
- * log, rendering — without a router or body-parser middleware in between.
+ * chunked ones up to the limit), and not a streamed endpoint. It does what the general app does
+ * for such requests (request start, declared-length limit, rendering) without a router or
+ * body-parser middleware in between.
  */
 export function createFastApiPath(options: FastApiPathOptions): FastApiPath {
   const { serve, logger, limit, streamed } = options;
@@ -38,38 +36,20 @@ export function createFastApiPath(options: FastApiPathOptions): FastApiPath {
     // stops at the limit; here a body is at most its declared, checked length.
     if (req.headers['transfer-encoding'] !== undefined) return false;
     const query = url.indexOf('?');
-    const urlPath = query < 0 ? url : url.slice(0, query);
-    if (streamed?.(urlPath) === true) return false;
+    if (streamed?.(query < 0 ? url : url.slice(0, query)) === true) return false;
 
-    const requestId = randomUUID();
-    const listVerb = req.method === 'GET' && req.headers[LIST_MARKER_HEADER] !== undefined;
-    const head = req.method === 'HEAD';
-    if (logger.isLevelEnabled('info')) logAccess(logger, req, res, requestId, listVerb, urlPath);
-
-    // A declared body over the limit is refused before any of it is read (CVE-2023-6337).
-    const length = req.headers['content-length'];
-    const declared = length === undefined ? Number.NaN : Number(length);
-    if (Number.isFinite(declared) && declared > limit) {
-      refuseTooLarge(req, res, head);
+    const start = startRequest(req, res, logger);
+    const declared = declaredLength(req);
+    if (declared > limit) {
+      refuseTooLarge(req, res, start.head);
       return true;
     }
-
     const dispatch = (body: Buffer | undefined): void => {
-      const headers: Record<string, string | string[] | undefined> = {};
-      for (const k in req.headers) if (k !== LIST_MARKER_HEADER) headers[k] = req.headers[k];
-      serve({
-        requestId,
-        method: listVerb ? 'LIST' : (req.method ?? 'GET'),
-        url,
-        headers,
-        body,
-        clientAddress: req.socket.remoteAddress ?? '',
-      }).then(
-        (reply) => sendReply(res, reply, head),
-        (err: unknown) => sendReply(res, renderError(err).reply, head),
+      serve(apiRequestOf(req, start, body)).then(
+        (reply) => sendReply(res, reply, start.head),
+        (err: unknown) => sendReply(res, renderError(err).reply, start.head),
       );
     };
-
     // As body-parser: a request has a body when it declares a length (chunked ones went above).
     if (Number.isNaN(declared)) {
       dispatch(undefined);
@@ -83,43 +63,4 @@ export function createFastApiPath(options: FastApiPathOptions): FastApiPath {
     req.once('error', () => req.socket.destroy());
     return true;
   };
-}
-
-/** 413, and the connection closes after it: the rest of the body is never read. */
-function refuseTooLarge(req: IncomingMessage, res: ServerResponse, head: boolean): void {
-  res.once('finish', () => req.socket.destroySoon());
-  sendReply(
-    res,
-    {
-      ...renderError(new CofferError(ErrorCode.PayloadTooLarge, 'http: request body too large')).reply,
-      headers: { Connection: 'close' },
-    },
-    head,
-  );
-}
-
-/** Method (LIST for the verb), path without query, status, timing: never tokens, headers or bodies. */
-function logAccess(
-  logger: Logger,
-  req: IncomingMessage,
-  res: ServerResponse,
-  requestId: string,
-  listVerb: boolean,
-  urlPath: string,
-): void {
-  const start = process.hrtime.bigint();
-  res.once('finish', () => {
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    logger.info(
-      {
-        request_id: requestId,
-        method: listVerb ? 'LIST' : req.method,
-        path: urlPath.slice(0, 1024),
-        status: res.statusCode,
-        duration_ms: Math.round(ms * 1000) / 1000,
-        remote_addr: req.socket.remoteAddress,
-      },
-      'request',
-    );
-  });
 }
