@@ -324,12 +324,18 @@ export class FaultCluster {
     );
   }
 
-  /** Prometheus metrics of one node (`coffer_raft_*`), by name. */
-  async metrics(n: FaultNode): Promise<Map<string, number>> {
-    const r = await withTimeout(
-      n.request('GET', 'sys/metrics?format=prometheus', { token: this.rootToken }),
-      5_000,
-    );
+  /**
+   * Prometheus metrics of one node (`coffer_raft_*`), by name. A standby checks the token through
+   * the active node, so right after a restart or a leadership change it answers 503 until it knows
+   * the new leader: that is retried for up to `timeoutMs`.
+   */
+  async metrics(n: FaultNode, timeoutMs = 15_000): Promise<Map<string, number>> {
+    const deadline = Date.now() + timeoutMs;
+    let r = await this.#metricsOnce(n);
+    while (r.status === 503 && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 250));
+      r = await this.#metricsOnce(n);
+    }
     if (r.status !== 200) throw new Error(`metrics of ${n.id}: ${r.status} ${r.text.slice(0, 200)}`);
     const out = new Map<string, number>();
     for (const line of r.text.split('\n')) {
@@ -337,6 +343,10 @@ export class FaultCluster {
       if (m !== null) out.set(m[1] as string, Number(m[2]));
     }
     return out;
+  }
+
+  #metricsOnce(n: FaultNode): Promise<{ status: number; text: string }> {
+    return withTimeout(n.request('GET', 'sys/metrics?format=prometheus', { token: this.rootToken }), 5_000);
   }
 
   /**
