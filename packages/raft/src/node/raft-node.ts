@@ -249,6 +249,10 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   readonly #opts: RaftNodeOptions;
   readonly #transport: Transport;
   readonly #sm: StateMachine;
+  /** The state machine's durable state is the snapshot (see StateMachine.onDemandSnapshots). */
+  readonly #onDemand: boolean;
+  /** Snap messages waiting for a point-in-time capture by the loop (on-demand snapshots). */
+  #snapshotSends: Message[] = [];
   #logStore!: LogStore;
   #snapshotStore!: SnapshotStore;
   #storage!: MemoryStorage;
@@ -330,6 +334,9 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     this.#opts = options;
     this.#transport = options.transport;
     this.#sm = options.stateMachine;
+    this.#onDemand = this.#sm.onDemandSnapshots === true;
+    if (this.#onDemand && (this.#sm.appliedIndex === undefined || this.#sm.sync === undefined))
+      throw new TypeError('on-demand snapshots need a state machine with appliedIndex and sync');
     this.#tickMs = (options.tickMs ?? 100) * (options.performanceMultiplier ?? 1);
     this.#electionTick = options.electionTick ?? 10;
     this.#heartbeatTick = options.heartbeatTick ?? 1;
@@ -386,7 +393,10 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       const persisted = await this.#logStore.open();
       await this.#snapshotStore.open();
       const snap = persisted.snapshot;
-      if (snap !== undefined && !this.#snapshotStore.has(snap)) {
+      const applied = this.#sm.appliedIndex === undefined ? 0 : await this.#sm.appliedIndex();
+      // On-demand snapshots hold no bytes once the state machine has durably applied past them.
+      const bytesNeeded = !this.#onDemand || applied < (snap?.index ?? 0);
+      if (snap !== undefined && bytesNeeded && !this.#snapshotStore.has(snap)) {
         throw new LogCorruptionError(
           `snapshot ${snap.term}-${snap.index}`,
           'recorded in the log but its bytes are missing',
@@ -396,7 +406,6 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       // nothing is in flight yet; while running, retain() only ever drops older ones).
       await this.#snapshotStore.retainOnly(snap);
       this.#snapshotMeta = snap;
-      const applied = this.#sm.appliedIndex === undefined ? 0 : await this.#sm.appliedIndex();
       let hardState = persisted.hardState;
       // The commit index on disk may lag (see #latestHardState); what the state machine applied was committed.
       if (applied > hardState.commit && applied <= this.#logStore.lastIndex())
@@ -911,7 +920,10 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     void this.#loop().finally(() => {
       this.#loopRunning = false;
       this.#markIdle();
-      if (this.#state.kind === 'running' && (this.#readQueue.length > 0 || this.#raw.hasReady()))
+      if (
+        this.#state.kind === 'running' &&
+        (this.#readQueue.length > 0 || this.#snapshotSends.length > 0 || this.#raw.hasReady())
+      )
         this.#kick();
     });
   };
@@ -920,6 +932,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     try {
       for (;;) {
         if (this.#state.kind !== 'running') return;
+        if (this.#snapshotSends.length > 0) await this.#captureSnapshotSends();
         this.#issueReads();
         if (!this.#raw.hasReady()) return;
         const rd = this.#raw.ready();
@@ -1018,7 +1031,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     for (const m of messages) {
       if (m.type === MessageType.Snap) {
         plain ??= messages.filter((x) => x.type !== MessageType.Snap);
-        this.#inBackground(this.#sendSnapshot(m));
+        if (this.#onDemand) this.#snapshotSends.push(m);
+        else this.#inBackground(this.#sendSnapshot(m));
       }
     }
     const out = plain ?? messages;
@@ -1026,15 +1040,45 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     this.#transport.send(out);
   }
 
-  async #sendSnapshot(m: Message): Promise<void> {
+  /**
+   * On-demand snapshots: the core asked to send its snapshot point, which has no bytes. The state
+   * machine captures its state as of now instead (nothing is being applied: the loop runs this),
+   * at the applied index, which is at or past that point, and that is what the follower installs.
+   */
+  async #captureSnapshotSends(): Promise<void> {
+    const sends = this.#snapshotSends;
+    this.#snapshotSends = [];
+    for (const m of sends) {
+      const index = this.#applied;
+      if (index < (m.snapshot?.metadata.index ?? 0)) {
+        this.#inBackground(this.#sendSnapshot(m)); // not reached: applied ≥ the snapshot point
+        continue;
+      }
+      const meta: SnapshotMetadata = {
+        index,
+        term: this.#storage.term(index),
+        confState: this.#raw.status().appliedConfig,
+      };
+      const data = await this.#sm.snapshot(meta);
+      this.#inBackground(
+        this.#sendSnapshot(
+          { ...m, snapshot: { metadata: meta, data: EMPTY } },
+          data instanceof Uint8Array ? toAsync(singleChunk(data)) : data,
+        ),
+      );
+    }
+  }
+
+  async #sendSnapshot(m: Message, captured?: AsyncIterable<Uint8Array>): Promise<void> {
     const meta = m.snapshot?.metadata;
     let ok = false;
     try {
-      if (meta === undefined || !this.#snapshotStore.has(meta)) throw new Error('snapshot bytes not held');
-      await this.#transport.sendSnapshot(
-        m,
-        failpointEachChunk('raft-snapshot-send-mid', this.#snapshotStore.read(meta)),
-      );
+      let data = captured;
+      if (data === undefined) {
+        if (meta === undefined || !this.#snapshotStore.has(meta)) throw new Error('snapshot bytes not held');
+        data = this.#snapshotStore.read(meta);
+      }
+      await this.#transport.sendSnapshot(m, failpointEachChunk('raft-snapshot-send-mid', data));
       ok = true;
       this.#metrics.snapshotsSent++;
     } catch {
@@ -1159,7 +1203,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const last = this.#snapshotMeta;
     const lastBytes = last === undefined ? 0 : this.#snapshotStore.size(last);
     const wanted = Math.min(this.#snapshotLogRatio * lastBytes, this.#snapshotMaxLogBytes);
-    if (lastBytes > this.#snapshotRatioFloorBytes && this.#bytesSinceSnapshot < wanted) return;
+    const spaced = !this.#onDemand && lastBytes > this.#snapshotRatioFloorBytes;
+    if (spaced && this.#bytesSinceSnapshot < wanted) return;
     // The state machine may hold state that only the log carries (e.g. a multi-entry operation in
     // progress); a snapshot taken then would lose it for a follower that installs it.
     if (this.#sm.snapshotAllowed?.() === false) return;
@@ -1169,6 +1214,15 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const confState = this.#raw.status().appliedConfig;
     const term = this.#storage.term(index);
     const meta: SnapshotMetadata = { index, term, confState };
+    if (this.#onDemand) {
+      // Nothing to write: the state machine's synced state is the snapshot.
+      this.#inBackground(
+        this.#persistSnapshot(meta, undefined).finally(() => {
+          this.#snapshotting = false;
+        }),
+      );
+      return;
+    }
     let data: AsyncIterable<Uint8Array> | Uint8Array;
     try {
       // Point-in-time capture while nothing else is applied; the bytes are written in the background.
@@ -1186,9 +1240,9 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     );
   }
 
-  async #persistSnapshot(meta: SnapshotMetadata, data: AsyncIterable<Uint8Array>): Promise<void> {
+  async #persistSnapshot(meta: SnapshotMetadata, data: AsyncIterable<Uint8Array> | undefined): Promise<void> {
     try {
-      await this.#snapshotStore.write(meta, data);
+      if (data !== undefined) await this.#snapshotStore.write(meta, data);
       // stop() waits for this before closing storage, so finishing during a clean stop is safe.
       if (this.#state.kind === 'stopped' && this.#state.reason !== undefined) return;
       // The entries about to be dropped must not be the only durable copy of what was applied.

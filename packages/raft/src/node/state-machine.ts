@@ -19,6 +19,11 @@ import type { Entry, SnapshotMetadata } from '../core/types.js';
  * - `sync`, when given, makes everything applied so far durable. A state machine may apply
  *   without fsyncing (the fsynced log re-applies what an OS crash lost, from its durable applied
  *   index); the driver calls `sync` before it compacts the log below the snapshot it just took.
+ * - `onDemandSnapshots`, when true (needs `appliedIndex` and `sync`), says the state machine's own
+ *   durable state is the snapshot, as etcd's and Vault's stores are: to compact the log the driver
+ *   only calls `sync` and records the applied index as the snapshot point, writing no bytes, and
+ *   it calls `snapshot` only when a follower needs one (at the applied index of that moment). A
+ *   compaction then costs one fsync instead of rewriting the whole state, however large it is.
  */
 export interface StateMachine {
   apply(entries: readonly Entry[]): Promise<void>;
@@ -27,4 +32,5 @@ export interface StateMachine {
   appliedIndex?(): Promise<number>;
   snapshotAllowed?(): boolean;
   sync?(): Promise<void>;
+  readonly onDemandSnapshots?: boolean;
 }

@@ -8,6 +8,7 @@ const encoder = new TextEncoder();
 /**
  * A test state machine: the list of applied payloads (as strings). With `durable`, it reports
  * its applied index on restart like a persistent store would (keep the instance across restarts).
+ * With `onDemand` (durable too) it offers on-demand snapshots: its state is the snapshot.
  */
 export class MemoryStateMachine implements StateMachine {
   values: string[] = [];
@@ -20,8 +21,19 @@ export class MemoryStateMachine implements StateMachine {
   allowSnapshots = true;
   /** The applied index as of the last sync() (what an fsync would have made durable). */
   synced = 0;
+  /** Indexes of the snapshots captured, in order. */
+  readonly snapshotsCaptured: number[] = [];
 
-  constructor(readonly durable = false) {}
+  constructor(
+    readonly durable = false,
+    readonly onDemand = false,
+  ) {
+    if (onDemand && !durable) throw new Error('on-demand snapshots need a durable state machine');
+  }
+
+  get onDemandSnapshots(): boolean {
+    return this.onDemand;
+  }
 
   async apply(entries: readonly Entry[]): Promise<void> {
     if (this.failWith !== undefined) throw this.failWith;
@@ -44,6 +56,7 @@ export class MemoryStateMachine implements StateMachine {
   }
 
   async snapshot(): Promise<Uint8Array> {
+    this.snapshotsCaptured.push(this.applied);
     return encoder.encode(JSON.stringify({ applied: this.applied, values: this.values }));
   }
 

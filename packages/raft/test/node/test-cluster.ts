@@ -37,10 +37,11 @@ export class TestCluster {
 
   static async start(
     founders: readonly NodeId[],
-    options: { seed?: number; tuning?: NodeTuning; durable?: boolean } = {},
+    options: { seed?: number; tuning?: NodeTuning; durable?: boolean; onDemand?: boolean } = {},
   ): Promise<TestCluster> {
     const c = new TestCluster(founders, options);
-    for (const id of founders) await c.startNode(id, { durable: options.durable });
+    for (const id of founders)
+      await c.startNode(id, { durable: options.durable ?? options.onDemand, onDemand: options.onDemand });
     return c;
   }
 
@@ -51,10 +52,12 @@ export class TestCluster {
   /** Starts `id` (again, after stopNode, reusing its storage and state machine as a restart would). */
   async startNode(
     id: NodeId,
-    opts: { durable?: boolean; join?: boolean; tuning?: NodeTuning } = {},
+    opts: { durable?: boolean; onDemand?: boolean; join?: boolean; tuning?: NodeTuning } = {},
   ): Promise<RaftNode> {
     const prev = this.members.get(id);
-    const sm = prev?.sm.restart() ?? new MemoryStateMachine(opts.durable ?? false);
+    const sm =
+      prev?.sm.restart() ??
+      new MemoryStateMachine(opts.durable ?? opts.onDemand ?? false, opts.onDemand ?? false);
     const logStore = prev?.logStore ?? new MemoryLogStore();
     const snapshotStore = prev?.snapshotStore ?? new MemorySnapshotStore();
     const node = new RaftNode({

@@ -169,6 +169,12 @@ interface Scan extends AsyncIterableIterator<SnapshotEntry> {
  * - reads (`get`, `list`) read the local state; RaftBackend decides when that is linearizable.
  */
 export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine {
+  /**
+   * The LevelDB store records its applied index with the data and is synced before raft compacts
+   * its log, so it is the snapshot: raft writes none to compact, and archives one (`snapshot()`)
+   * only to send to a follower that needs it.
+   */
+  readonly onDemandSnapshots = true;
   readonly #dir: FsmDirectory;
   readonly #compression: boolean;
   readonly #snapshotContext: (() => SnapshotContext) | undefined;
