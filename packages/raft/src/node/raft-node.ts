@@ -94,6 +94,11 @@ export interface RaftNodeOptions {
   readonly snapshotMaxLogBytes?: number;
   /** Log entries kept behind a snapshot for slow followers (default 10240). */
   readonly trailingLogs?: number;
+  /**
+   * And at most this many bytes of them (default 32 MiB): the log is held in memory, and large
+   * entries (a restore's 512 KiB chunks) would otherwise keep gigabytes behind each snapshot.
+   */
+  readonly trailingLogBytes?: number;
   /** Seed of the core's election-timeout randomisation (default: random). */
   readonly seed?: number;
   /** How long `readIndex()` waits for the leader's confirmation (default 2 election timeouts). */
@@ -267,6 +272,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   readonly #snapshotRatioFloorBytes: number;
   readonly #snapshotMaxLogBytes: number;
   readonly #trailingLogs: number;
+  readonly #trailingLogBytes: number;
   readonly #readTimeoutMs: number;
   /** 0 = lease reads off. */
   readonly #leaseMs: number;
@@ -345,6 +351,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     this.#snapshotRatioFloorBytes = options.snapshotRatioFloorBytes ?? 32 * 1024 * 1024;
     this.#snapshotMaxLogBytes = options.snapshotMaxLogBytes ?? 64 * 1024 * 1024;
     this.#trailingLogs = options.trailingLogs ?? 10240;
+    this.#trailingLogBytes = options.trailingLogBytes ?? 32 * 1024 * 1024;
     this.#readTimeoutMs =
       options.readTimeoutMs ?? Math.max(1000, 2 * this.#electionTick * Math.max(this.#tickMs, 10));
     this.#leaseMs = this.#resolveLeaseMs(options);
@@ -1049,6 +1056,12 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const sends = this.#snapshotSends;
     this.#snapshotSends = [];
     for (const m of sends) {
+      // State only the log carries (a restore being proposed) would be missing from a capture
+      // now: the follower gets one later (the core retries after a failed report).
+      if (this.#sm.snapshotAllowed?.() === false) {
+        this.#raw.reportSnapshot(m.to, false);
+        continue;
+      }
       const index = this.#applied;
       if (index < (m.snapshot?.metadata.index ?? 0)) {
         this.#inBackground(this.#sendSnapshot(m)); // not reached: applied ≥ the snapshot point
@@ -1198,16 +1211,24 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   // ------------------------------------------------------------------ snapshots and compaction
 
   async #maybeSnapshot(): Promise<void> {
+    if (this.#snapshotting) return;
     const snapIndex = this.#snapshotMeta?.index ?? 0;
-    if (this.#snapshotting || this.#applied - snapIndex <= this.#snapshotThreshold) return;
-    const last = this.#snapshotMeta;
-    const lastBytes = last === undefined ? 0 : this.#snapshotStore.size(last);
-    const wanted = Math.min(this.#snapshotLogRatio * lastBytes, this.#snapshotMaxLogBytes);
-    const spaced = !this.#onDemand && lastBytes > this.#snapshotRatioFloorBytes;
-    if (spaced && this.#bytesSinceSnapshot < wanted) return;
-    // The state machine may hold state that only the log carries (e.g. a multi-entry operation in
-    // progress); a snapshot taken then would lose it for a follower that installs it.
-    if (this.#sm.snapshotAllowed?.() === false) return;
+    if (this.#onDemand) {
+      // A compaction costs one fsync: due by entry count, or by bytes (the log is in memory).
+      const due =
+        this.#applied - snapIndex > this.#snapshotThreshold ||
+        (this.#applied > snapIndex && this.#bytesSinceSnapshot >= this.#snapshotMaxLogBytes);
+      if (!due) return;
+    } else {
+      if (this.#applied - snapIndex <= this.#snapshotThreshold) return;
+      const last = this.#snapshotMeta;
+      const lastBytes = last === undefined ? 0 : this.#snapshotStore.size(last);
+      const wanted = Math.min(this.#snapshotLogRatio * lastBytes, this.#snapshotMaxLogBytes);
+      if (lastBytes > this.#snapshotRatioFloorBytes && this.#bytesSinceSnapshot < wanted) return;
+      // The state machine may hold state that only the log carries (e.g. a multi-entry operation
+      // in progress); a snapshot taken then would lose it for a follower that installs it.
+      if (this.#sm.snapshotAllowed?.() === false) return;
+    }
     this.#snapshotting = true;
     this.#bytesSinceSnapshot = 0;
     const index = this.#applied;
@@ -1240,6 +1261,20 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     );
   }
 
+  /** The compaction index that keeps `trailingLogs` entries behind `index`, within `trailingLogBytes`. */
+  #trailingStart(index: number): number {
+    const lo = Math.max(this.#storage.firstIndex() - 1, index - this.#trailingLogs, 1);
+    if (index <= lo + 1) return lo;
+    const trailing = this.#storage.entries(lo + 1, index + 1);
+    let bytes = 0;
+    for (let k = trailing.length - 1; k >= 0; k--) {
+      const e = trailing[k] as Entry;
+      bytes += e.data.byteLength;
+      if (bytes > this.#trailingLogBytes) return e.index;
+    }
+    return lo;
+  }
+
   async #persistSnapshot(meta: SnapshotMetadata, data: AsyncIterable<Uint8Array> | undefined): Promise<void> {
     try {
       if (data !== undefined) await this.#snapshotStore.write(meta, data);
@@ -1249,7 +1284,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       await this.#sm.sync?.();
       // A newer snapshot may have been installed from the leader meanwhile.
       if ((this.#snapshotMeta?.index ?? 0) >= meta.index) return;
-      const keepFrom = Math.max(this.#storage.firstIndex() - 1, meta.index - this.#trailingLogs, 1);
+      const keepFrom = this.#trailingStart(meta.index);
       this.#storage.createSnapshot(meta.index, meta.confState, EMPTY);
       this.#snapshotMeta = meta;
       await this.#logStore.compact(meta, keepFrom);

@@ -13,7 +13,9 @@ import type { Entry, SnapshotMetadata } from '../core/types.js';
  * - `restore` replaces the whole state with a snapshot's bytes.
  * - `snapshotAllowed`, when given and false, defers log compaction: the state machine holds state
  *   that only the log carries (a multi-entry operation in progress), so a snapshot taken now would
- *   lose it for a follower that installs it. The driver asks again after later applies.
+ *   lose it for a follower that installs it. The driver asks again after later applies. With
+ *   `onDemandSnapshots` it defers only captures for followers (the state machine's durable state
+ *   holds that operation for itself, so compaction goes on).
  * - `appliedIndex`, when given, returns the durable applied index at start-up so a restart does
  *   not re-apply entries; without it the driver restores the latest snapshot and replays.
  * - `sync`, when given, makes everything applied so far durable. A state machine may apply

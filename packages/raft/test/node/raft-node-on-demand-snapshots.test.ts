@@ -81,6 +81,50 @@ void describe('RaftNode with on-demand snapshots (the state machine is the snaps
     }
   });
 
+  void it('defers captures, not compaction, while the state machine does not allow snapshots', async () => {
+    const c = await TestCluster.start(ids, { tuning, onDemand: true });
+    try {
+      const leader = await c.waitLeader();
+      const lagger = ids.find((id) => id !== leader.id)!;
+      c.network.isolate(lagger);
+      c.sm(leader.id).allowSnapshots = false;
+      for (let round = 0; round < 6; round++) await c.proposeMany(leader, `d${round}-`, 40);
+      await c.until('leader compacted', () => leader.status().firstIndex > c.node(lagger).appliedIndex + 1);
+      c.network.heal();
+      for (let i = 0; i < 60; i++) {
+        for (const n of c.running()) n.tick();
+        await c.settle();
+      }
+      assert.deepEqual(c.sm(leader.id).snapshotsCaptured, [], 'captured while not allowed');
+      assert.equal(c.node(lagger).status().metrics.snapshotsInstalled, 0);
+      c.sm(leader.id).allowSnapshots = true;
+      await c.until('lagger caught up', () => c.sm(lagger).values.length === 240);
+      assert.equal(c.sm(leader.id).snapshotsCaptured.length, 1);
+      assert.deepEqual(c.sm(lagger).values, c.sm(leader.id).values);
+    } finally {
+      await c.close();
+    }
+  });
+
+  void it('keeps at most trailingLogBytes of entries behind a compaction', async () => {
+    // Without the byte cap, 1000 trailing entries would keep the whole log here.
+    const c = await TestCluster.start(ids, {
+      tuning: { snapshotThreshold: 50, trailingLogs: 1000, trailingLogBytes: 100 },
+      onDemand: true,
+    });
+    try {
+      const leader = await c.waitLeader();
+      for (let round = 0; round < 6; round++) await c.proposeMany(leader, `b${round}-`, 40);
+      await c.until('leader compacted', () => leader.status().metrics.snapshotsTaken >= 2);
+      const st = leader.status();
+      // Values are 4–5 bytes ("b0-1"): 100 bytes is about 20–25 entries.
+      const kept = st.snapshotIndex - st.firstIndex + 1;
+      assert.ok(kept >= 15 && kept <= 30, `kept ${kept} entries behind snapshot ${st.snapshotIndex}`);
+    } finally {
+      await c.close();
+    }
+  });
+
   void it('restarts past a compaction whose snapshot has no bytes, and refuses a state machine behind it', async () => {
     const c = await TestCluster.start(ids, { tuning, onDemand: true });
     try {

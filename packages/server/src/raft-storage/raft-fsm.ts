@@ -251,10 +251,11 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
     return fsm;
   }
 
-  /** The id of the restore being proposed through the raft log (begun, neither committed nor aborted). */
   /**
-   * Raft must not compact while a restore is being proposed: the staged chunks live only in the
-   * log, and a follower that installed a snapshot taken now would miss them and skip the commit.
+   * No snapshot may be captured for a follower while a restore is being proposed: the staged
+   * chunks are in this node's staging DB, not in the archive, so that follower would miss them and
+   * skip the commit. Compaction goes on (on-demand snapshots): staging and its record are synced
+   * as each entry is applied, and reopened at start-up.
    */
   snapshotAllowed(): boolean {
     return this.#pending === undefined;
@@ -268,6 +269,7 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
     await this.#reading(() => this.#db.put(VERSION_KEY, Uint8Array.of(FSM_FORMAT_VERSION), SYNC));
   }
 
+  /** The id of the restore being proposed through the raft log (begun, neither committed nor aborted). */
   get pendingRestore(): string | undefined {
     return this.#pending?.id;
   }

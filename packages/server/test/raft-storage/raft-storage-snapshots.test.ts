@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { readSnapshot } from '@coffer/snapshot';
+import { proposeRestore } from '../../src/raft-storage/propose-restore.js';
 import { RaftStorageCluster, dump } from './raft-storage-cluster.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -70,6 +72,54 @@ void describe('raft storage snapshots and compaction', () => {
         Buffer.from((await c.backend('c').withConsistency('local').get('after'))!).toString(),
         'snapshot',
       );
+    } finally {
+      await c.destroy();
+    }
+  });
+
+  void it('a restore past the compaction threshold compacts as it goes; a lagger installs a snapshot after its commit', async () => {
+    const c = await RaftStorageCluster.start(['a', 'b', 'c'], tuning);
+    try {
+      const b = c.backend('a');
+      const leader = c.node('a');
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) => b.put(`src/${i}`, bytes(`v${i}-${'y'.repeat(100)}`))),
+      );
+      const parts: Uint8Array[] = [];
+      for await (const chunk of await c.fsm('a').snapshot()) parts.push(chunk);
+      const archive = Buffer.concat(parts);
+      for (let i = 0; i < 200; i += 2) await b.delete(`src/${i}`);
+      await b.put('later', bytes('gone after the restore'));
+      const expected = await dump(c.fsm('a'));
+
+      c.network.isolate('c');
+      const taken0 = leader.status().metrics.snapshotsTaken;
+      let compactedWhilePending = false;
+      const restored = await proposeRestore({
+        propose: (data) => leader.propose(data),
+        fsm: c.fsm('a'),
+        open: () => Readable.from([archive]),
+        chunkBytes: 512,
+        afterChunk: () => {
+          // The staged chunks are durable in each node's staging DB: the log need not keep them.
+          if (c.fsm('a').pendingRestore !== undefined && leader.status().metrics.snapshotsTaken > taken0)
+            compactedWhilePending = true;
+        },
+      });
+      assert.ok(restored.chunks > 2 * tuning.snapshotThreshold, `${restored.chunks} chunks`);
+      assert.ok(compactedWhilePending, 'the log was compacted while the restore was pending');
+      assert.ok(leader.status().firstIndex > c.fsm('c').applied + 1, 'compacted past the lagger');
+      assert.equal(await c.backend('a').withConsistency('local').get('later'), undefined);
+
+      c.network.heal();
+      const target = leader.appliedIndex;
+      await c.until('lagger caught up', () => c.fsm('c').applied === target);
+      // No capture while the restore was pending: the lagger's snapshot is from after its commit.
+      assert.ok(c.node('c').status().metrics.snapshotsInstalled >= 1, 'installed a snapshot');
+      assert.ok(c.node('c').status().snapshotIndex >= restored.index);
+      const after = await dump(c.fsm('a'));
+      for (const id of ['b', 'c']) assert.deepEqual(await dump(c.fsm(id)), after, id);
+      assert.notDeepEqual(after, expected);
     } finally {
       await c.destroy();
     }
