@@ -232,6 +232,32 @@ export class Raft {
     return this.msgs.length !== 0;
   }
 
+  /**
+   * Takes the queued heartbeats and heartbeat responses, once the current term is durable: they
+   * promise nothing about the log, so a driver still waiting on a slow fsync or apply may send
+   * them at once instead of in the next Ready (liveness: a slow disk must not cost leadership).
+   * Reordering them ahead of earlier appends is harmless (the network reorders too), and a
+   * heartbeat's commit is capped at what its follower matched.
+   */
+  takeHeartbeats(): readonly Message[] {
+    if (this.msgs.length === 0 || this.term !== this.durableTerm) return NO_MESSAGES;
+    let out: Message[] | undefined;
+    let keep: Message[] | undefined;
+    for (let i = 0; i < this.msgs.length; i++) {
+      const m = this.msgs[i] as Message;
+      const beat = m.type === MessageType.Heartbeat || m.type === MessageType.HeartbeatResp;
+      if (beat && out === undefined) {
+        out = [];
+        keep = this.msgs.slice(0, i);
+      }
+      if (beat) out!.push(m);
+      else keep?.push(m);
+    }
+    if (out === undefined) return NO_MESSAGES;
+    this.msgs = keep!;
+    return out;
+  }
+
   takeReadStates(): readonly ReadState[] {
     if (this.readStates.length === 0) return NO_READ_STATES;
     const out = this.readStates;

@@ -198,6 +198,15 @@ export class RawNode {
     this.raft.step(localMessage(MessageType.SnapStatus, id, this.raft.id, !ok));
   }
 
+  /**
+   * Heartbeats and heartbeat responses queued since the last Ready, for a driver still persisting
+   * or applying one to send at once (see `Raft.takeHeartbeats`); everything else waits for the
+   * next Ready.
+   */
+  takeHeartbeats(): readonly Message[] {
+    return this.raft.takeHeartbeats();
+  }
+
   hasReady(): boolean {
     if (this.outstanding !== undefined) return false;
     const r = this.raft;

@@ -572,7 +572,21 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   tick(): void {
     if (this.#state.kind !== 'running') return;
     this.#raw.tick();
+    this.#sendHeartbeatsNow();
     this.#kick();
+  }
+
+  /**
+   * While the loop waits on a fsync or an apply, the next Ready waits too: heartbeats (and their
+   * answers) go out at once instead, so a disk stalled longer than an election timeout does not
+   * make followers campaign or the leader step down for want of a quorum's answers.
+   */
+  #sendHeartbeatsNow(): void {
+    if (!this.#loopRunning) return;
+    const beats = this.#raw.takeHeartbeats();
+    if (beats.length === 0) return;
+    this.#metrics.messagesSent += beats.length;
+    this.#transport.send(beats);
   }
 
   /** Campaigns for leadership now (tests, operator tooling). */
@@ -593,6 +607,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       this.#fail(err);
       return;
     }
+    this.#sendHeartbeatsNow();
     this.#kick();
   }
 
