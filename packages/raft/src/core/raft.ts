@@ -40,6 +40,10 @@ function isTransferContext(ctx: Uint8Array): boolean {
 }
 
 /** Message types a leader may send before its own pending state is durable (thesis §10.2.1). */
+function isBeat(m: Message): boolean {
+  return m.type === MessageType.Heartbeat || m.type === MessageType.HeartbeatResp;
+}
+
 const EARLY_SENDABLE: ReadonlySet<MessageType> = new Set<MessageType>([
   MessageType.App,
   MessageType.Heartbeat,
@@ -118,6 +122,8 @@ export class Raft {
 
   private msgs: Message[] = [];
   private msgsNeedPersist = false;
+  /** Heartbeats and heartbeat answers among `msgs` (so takeHeartbeats need not scan without any). */
+  private beatsQueued = 0;
   private readStates: ReadState[] = [];
   private readonly votes = new Map<NodeId, boolean>();
   private readonly history: ConfigHistory;
@@ -225,6 +231,7 @@ export class Raft {
     const out = { messages, needPersist: this.msgsNeedPersist };
     if (this.msgs.length !== 0) this.msgs = [];
     this.msgsNeedPersist = false;
+    this.beatsQueued = 0;
     return out;
   }
 
@@ -240,21 +247,12 @@ export class Raft {
    * heartbeat's commit is capped at what its follower matched.
    */
   takeHeartbeats(): readonly Message[] {
-    if (this.msgs.length === 0 || this.term !== this.durableTerm) return NO_MESSAGES;
-    let out: Message[] | undefined;
-    let keep: Message[] | undefined;
-    for (let i = 0; i < this.msgs.length; i++) {
-      const m = this.msgs[i] as Message;
-      const beat = m.type === MessageType.Heartbeat || m.type === MessageType.HeartbeatResp;
-      if (beat && out === undefined) {
-        out = [];
-        keep = this.msgs.slice(0, i);
-      }
-      if (beat) out!.push(m);
-      else keep?.push(m);
-    }
-    if (out === undefined) return NO_MESSAGES;
-    this.msgs = keep!;
+    if (this.beatsQueued === 0 || this.term !== this.durableTerm) return NO_MESSAGES;
+    const out: Message[] = [];
+    const keep: Message[] = [];
+    for (const m of this.msgs) (isBeat(m) ? out : keep).push(m);
+    this.msgs = keep;
+    this.beatsQueued = 0;
     return out;
   }
 
@@ -285,6 +283,7 @@ export class Raft {
       this.msgsNeedPersist = true;
     }
     this.msgs.push(m);
+    if (isBeat(m)) this.beatsQueued++;
   }
 
   // ---------------------------------------------------------------- driver hooks

@@ -1077,11 +1077,9 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
         this.#raw.reportSnapshot(m.to, false);
         continue;
       }
+      // The applied index is at or past the core's snapshot point: compaction records only what
+      // was applied, and an installed snapshot is applied before the loop runs again.
       const index = this.#applied;
-      if (index < (m.snapshot?.metadata.index ?? 0)) {
-        this.#inBackground(this.#sendSnapshot(m)); // not reached: applied ≥ the snapshot point
-        continue;
-      }
       const meta: SnapshotMetadata = {
         index,
         term: this.#storage.term(index),

@@ -8,7 +8,7 @@ const encoder = new TextEncoder();
 /**
  * A test state machine: the list of applied payloads (as strings). With `durable`, it reports
  * its applied index on restart like a persistent store would (keep the instance across restarts).
- * With `onDemand` (durable too) it offers on-demand snapshots: its state is the snapshot.
+ * With `onDemandSnapshots` (durable too) it offers on-demand snapshots: its state is the snapshot.
  */
 export class MemoryStateMachine implements StateMachine {
   values: string[] = [];
@@ -26,13 +26,9 @@ export class MemoryStateMachine implements StateMachine {
 
   constructor(
     readonly durable = false,
-    readonly onDemand = false,
+    readonly onDemandSnapshots = false,
   ) {
-    if (onDemand && !durable) throw new Error('on-demand snapshots need a durable state machine');
-  }
-
-  get onDemandSnapshots(): boolean {
-    return this.onDemand;
+    if (onDemandSnapshots && !durable) throw new Error('on-demand snapshots need a durable state machine');
   }
 
   async apply(entries: readonly Entry[]): Promise<void> {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { RaftNode } from '../../src/node/raft-node.js';
 import { LogCorruptionError } from '../../src/storage/log-corruption-error.js';
 import { TestCluster } from './test-cluster.js';
 
@@ -9,6 +10,23 @@ const ids = ['a', 'b', 'c'];
 /** Snapshots whose bytes a member's snapshot store holds. */
 async function heldSnapshots(c: TestCluster, id: string): Promise<number> {
   return (await c.members.get(id)!.snapshotStore.open()).length;
+}
+
+/**
+ * Isolates a follower, writes 240 values and waits until the leader compacted past it (the
+ * follower then needs a snapshot). `beforeWrites` runs once the lagger is cut off.
+ */
+async function outrunFollower(
+  c: TestCluster,
+  beforeWrites: (leaderId: string) => void = () => {},
+): Promise<{ leader: RaftNode; lagger: string }> {
+  const leader = await c.waitLeader();
+  const lagger = ids.find((id) => id !== leader.id)!;
+  c.network.isolate(lagger);
+  beforeWrites(leader.id);
+  for (let round = 0; round < 6; round++) await c.proposeMany(leader, `s${round}-`, 40);
+  await c.until('leader compacted', () => leader.status().firstIndex > c.node(lagger).appliedIndex + 1);
+  return { leader, lagger };
 }
 
 void describe('RaftNode with on-demand snapshots (the state machine is the snapshot)', () => {
@@ -40,11 +58,7 @@ void describe('RaftNode with on-demand snapshots (the state machine is the snaps
   void it('a follower behind the compacted log installs a snapshot captured when it was needed', async () => {
     const c = await TestCluster.start(ids, { tuning, onDemand: true });
     try {
-      const leader = await c.waitLeader();
-      const lagger = ids.find((id) => id !== leader.id)!;
-      c.network.isolate(lagger);
-      for (let round = 0; round < 6; round++) await c.proposeMany(leader, `s${round}-`, 40);
-      await c.until('leader compacted', () => leader.status().firstIndex > c.node(lagger).appliedIndex + 1);
+      const { leader, lagger } = await outrunFollower(c);
       const point = leader.status().snapshotIndex;
       c.network.heal();
       await c.until('lagger caught up', () => c.sm(lagger).values.length === 240);
@@ -84,12 +98,7 @@ void describe('RaftNode with on-demand snapshots (the state machine is the snaps
   void it('defers captures, not compaction, while the state machine does not allow snapshots', async () => {
     const c = await TestCluster.start(ids, { tuning, onDemand: true });
     try {
-      const leader = await c.waitLeader();
-      const lagger = ids.find((id) => id !== leader.id)!;
-      c.network.isolate(lagger);
-      c.sm(leader.id).allowSnapshots = false;
-      for (let round = 0; round < 6; round++) await c.proposeMany(leader, `d${round}-`, 40);
-      await c.until('leader compacted', () => leader.status().firstIndex > c.node(lagger).appliedIndex + 1);
+      const { leader, lagger } = await outrunFollower(c, (id) => (c.sm(id).allowSnapshots = false));
       c.network.heal();
       for (let i = 0; i < 60; i++) {
         for (const n of c.running()) n.tick();

@@ -219,7 +219,7 @@ export class Metrics {
     );
     counter(
       'coffer_raft_snapshots_taken_total',
-      'Raft snapshots taken locally.',
+      'Raft log compactions at a local snapshot point (the FSM is the snapshot: no archive is written).',
       (s) => s.metrics.snapshotsTaken,
     );
     counter(
