@@ -4,8 +4,8 @@ import { EntryType, failpoint } from '@coffer/raft';
 import type { ConfState, Entry, SnapshotMetadata, StateMachine } from '@coffer/raft';
 import { SnapshotError, readSnapshot, snapshotStream } from '@coffer/snapshot';
 import type { SnapshotEntry, SnapshotMeta } from '@coffer/snapshot';
-import { ClassicLevel } from 'classic-level';
 import { FsmDirectory } from './fsm-directory.js';
+import { createFsmLevelDb, type FsmLevelDb } from './fsm-level-db.js';
 import { RaftStorageError } from './raft-storage-error.js';
 import { decodeRestoreCommand, isRestoreCommand, type RestoreCommand } from './restore-command.js';
 import { decodeStorageCommand } from './storage-command.js';
@@ -19,7 +19,7 @@ import { decodeStorageCommand } from './storage-command.js';
  *   u64 ‖ term u64 (big-endian) of the last applied entry, written in the same sync batch as the
  *   data changes of the entries it covers.
  */
-type Db = ClassicLevel<Buffer, Uint8Array>;
+type Db = FsmLevelDb;
 type BatchOp = { type: 'put'; key: Buffer; value: Uint8Array } | { type: 'del'; key: Buffer };
 
 const FSM_FORMAT_VERSION = 1;
@@ -131,11 +131,7 @@ function decodeApplied(raw: Uint8Array): { index: number; term: number } {
 }
 
 async function openDb(path: string, compression: boolean): Promise<Db> {
-  const db: Db = new ClassicLevel<Buffer, Uint8Array>(path, {
-    keyEncoding: 'buffer',
-    valueEncoding: 'view',
-    compression,
-  });
+  const db: Db = createFsmLevelDb(path, compression);
   await db.open();
   try {
     const version = await db.get(VERSION_KEY);
@@ -232,11 +228,7 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
         const id = force ? record.slice(0, -FORCE_SUFFIX.length) : record;
         const path = dir.pendingPath(id);
         await dir.removePending(path);
-        const sdb: Db = new ClassicLevel<Buffer, Uint8Array>(path, {
-          keyEncoding: 'buffer',
-          valueEncoding: 'view',
-          compression: options.compression ?? true,
-        });
+        const sdb: Db = createFsmLevelDb(path, options.compression ?? true);
         await sdb.open();
         pending = { id, force, path, db: sdb };
       } else {
@@ -364,11 +356,7 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
         await this.#dropPending();
         const path = this.#dir.pendingPath(cmd.id);
         await this.#dir.discard(path);
-        const db: Db = new ClassicLevel<Buffer, Uint8Array>(path, {
-          keyEncoding: 'buffer',
-          valueEncoding: 'view',
-          compression: this.#compression,
-        });
+        const db: Db = createFsmLevelDb(path, this.#compression);
         await db.open();
         const force = cmd.force === true;
         if (force) await this.#onForcedRestoreBegin?.();
@@ -500,11 +488,7 @@ export class RaftFsm extends EventEmitter<RaftFsmEvents> implements StateMachine
       );
     }
     const staging = await this.#dir.createStaging();
-    const sdb: Db = new ClassicLevel<Buffer, Uint8Array>(staging, {
-      keyEncoding: 'buffer',
-      valueEncoding: 'view',
-      compression: this.#compression,
-    });
+    const sdb: Db = createFsmLevelDb(staging, this.#compression);
     try {
       await sdb.open();
       let ops: BatchOp[] = [];
