@@ -10,12 +10,12 @@ export type FsmLevelDb = ClassicLevel<Buffer, Uint8Array>;
  * lives, and LevelDB's fixed level sizes (10 MiB for level 1, ×10 per level) make each byte be
  * rewritten by every level it passes. Larger memtables and tables mean fewer, larger merges, and
  * fewer "seek compactions": LevelDB also compacts a table after a number of point reads (that
- * had to look at more than one table) proportional to its size, which on the active node, the one
- * node reading, had its compaction thread write 24.5 GB for 0.5 GB of data by 650,000 secrets,
- * 6.6× what the followers wrote. With these sizes, a 1,000,000-secret `bench:scale` run wrote
- * 9.5 GB on the active node, 3.0 GB on each follower (from 24.5 and 3.7 GB), and the last 100,000
- * writes ran at 2,857/s instead of ~2,500/s. The price is memory: up to two memtables (one being
- * flushed), +64 MiB RSS at most.
+ * had to look at more than one table) proportional to its size. Only the active node reads, so
+ * with the defaults its compaction thread had written 25.1 GB by 650,000 secrets in a
+ * `bench:scale` run, 6× what each follower wrote (4.2 GB). With these sizes the whole
+ * 1,000,000-secret run wrote 9.5 GB on the active node and 3.0 GB on each follower, and the last
+ * 100,000 writes ran at ~2,850/s instead of ~2,500/s (docs/performance.md). The price is
+ * memory: up to two memtables (one being flushed), +64 MiB RSS at most.
  */
 export function createFsmLevelDb(path: string, compression: boolean): FsmLevelDb {
   return new ClassicLevel<Buffer, Uint8Array>(path, {
