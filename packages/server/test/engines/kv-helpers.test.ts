@@ -49,6 +49,10 @@ void describe('formatRfc3339Nano', () => {
     assert.equal(formatRfc3339Nano(Date.parse('2024-05-01T10:00:00.000Z')), '2024-05-01T10:00:00Z');
     assert.equal(formatRfc3339Nano(Date.parse('2024-05-01T10:00:00.100Z')), '2024-05-01T10:00:00.1Z');
     assert.equal(formatRfc3339Nano(Date.parse('2024-05-01T10:00:00.123Z')), '2024-05-01T10:00:00.123Z');
+    assert.equal(formatRfc3339Nano(Date.parse('2024-05-01T10:00:00.120Z')), '2024-05-01T10:00:00.12Z');
+    assert.equal(formatRfc3339Nano(Date.parse('2024-05-01T10:00:00.010Z')), '2024-05-01T10:00:00.01Z');
+    assert.equal(formatRfc3339Nano(Date.parse('1970-01-01T00:00:10.000Z')), '1970-01-01T00:00:10Z');
+    assert.equal(formatRfc3339Nano(Date.parse('+012345-01-01T00:00:00.500Z')), '+012345-01-01T00:00:00.5Z');
   });
 });
 
