@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,5 +104,48 @@ void describe('LevelLogStore corruption', () => {
       await db.put(key, value);
     });
     await openFails(dir, 'hard state');
+  });
+});
+
+void describe('LevelLogStore space', () => {
+  void it('frees the bytes of compacted entries (not only their keys)', async () => {
+    const dir = await tempDir();
+    const store = new LevelLogStore(dir);
+    await store.open();
+    // 12 MiB of incompressible entries: more than LevelDB's 4 MiB memtable, so most of them are in
+    // tables.
+    for (let start = 1; start <= 12_000; start += 200) {
+      const entries = Array.from({ length: 200 }, (_, i) => ({
+        index: start + i,
+        term: 1,
+        type: EntryType.Normal,
+        data: randomBytes(1024),
+      }));
+      await store.write({ entries, hardState: { term: 1, vote: 'a', commit: start + 199 } });
+    }
+    const snap = { index: 11_000, term: 1, confState: { voters: ['a'], learners: [] } };
+    await store.compact(snap, 11_000);
+    await store.close(); // waits for the reclaim
+    const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    await db.open();
+    try {
+      const dropped = await db.approximateSize(entryKey(1), entryKey(11_000));
+      const kept = await db.approximateSize(entryKey(11_000), entryKey(12_001));
+      assert.ok(dropped < 256 * 1024, `compacted entries still take ${dropped} bytes on disk`);
+      assert.equal(await db.get(entryKey(10_999)), undefined);
+      assert.ok((await db.get(entryKey(11_000))) !== undefined);
+      assert.ok(kept > 900 * 1024, `the kept entries take only ${kept} bytes`);
+    } finally {
+      await db.close();
+    }
+    const again = new LevelLogStore(dir);
+    const state = await again.open();
+    try {
+      assert.equal(again.firstIndex(), 11_000);
+      assert.equal(again.lastIndex(), 12_000);
+      assert.equal(state.snapshot?.index, 11_000);
+    } finally {
+      await again.close();
+    }
   });
 });
