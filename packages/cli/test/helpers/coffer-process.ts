@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { reapOnExit } from '../../../server/test/e2e/reap-children.js';
 
 /** Repository root (the CLI entry point is run from there, with the `source` condition). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -81,11 +82,13 @@ export class ServerProcess {
     env: Record<string, string>,
     timeoutMs = 60_000,
   ): Promise<ServerProcess> {
-    const child = spawn(process.execPath, nodeArgs(['server', ...args]), {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = reapOnExit(
+      spawn(process.execPath, nodeArgs(['server', ...args]), {
+        cwd: REPO_ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
     const output = { text: '' };
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     const state: { exitCode: number | null | undefined } = { exitCode: undefined };

@@ -3,8 +3,9 @@
  * --import tsx packages/server/src/main.ts server -config=...`) on a free 127.0.0.1 port with
  * file storage in a temp dir, and talks to them over HTTP(S).
  *
- * Every started process is also killed when the test process exits, so a failing test cannot
- * leak servers; tests still call `stop()` in `after`.
+ * Every started process is also killed when the test process exits or is terminated (see
+ * reap-children.ts), so a failing or timed-out test cannot leak servers; tests still call
+ * `stop()` in `after`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -14,15 +15,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reapOnExit } from './reap-children.js';
 import { selfSignedCert } from './self-signed-cert.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
 export const MAIN = join(REPO_ROOT, 'packages/server/src/main.ts');
-
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
 
 /** A port the OS says is free right now on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -87,10 +84,7 @@ export class ServerProcess {
     child.stdout?.on('data', (d: Buffer) => this.output.push(d.toString('utf8')));
     child.stderr?.on('data', (d: Buffer) => this.output.push(d.toString('utf8')));
     this.#exit = new Promise((resolveExit) => {
-      child.on('exit', (code) => {
-        live.delete(child);
-        resolveExit(code);
-      });
+      child.on('exit', (code) => resolveExit(code));
     });
   }
 
@@ -212,8 +206,7 @@ export function spawnServer(args: readonly string[], env: NodeJS.ProcessEnv = {}
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  live.add(child);
-  return child;
+  return reapOnExit(child);
 }
 
 /** Starts a server process from a generated HCL config with file storage; resolves once it answers. */
