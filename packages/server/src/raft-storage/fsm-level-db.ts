@@ -14,7 +14,7 @@ export type FsmLevelDb = ClassicLevel<Buffer, Uint8Array>;
  * with the defaults its compaction thread had written 25.1 GB by 650,000 secrets in a
  * `bench:scale` run, 6× what each follower wrote (4.2 GB). With these sizes the whole
  * 1,000,000-secret run wrote 9.5 GB on the active node and 3.0 GB on each follower, and the last
- * 100,000 writes ran at ~2,850/s instead of ~2,500/s (docs/performance.md). The price is
+ * 100,000 writes ran at 2,670–2,860/s instead of 2,400–2,540/s (docs/performance.md). The price is
  * memory: up to two memtables (one being flushed), +64 MiB RSS at most.
  */
 export function createFsmLevelDb(path: string, compression: boolean): FsmLevelDb {
