@@ -39,11 +39,11 @@ function isTransferContext(ctx: Uint8Array): boolean {
   return true;
 }
 
-/** Message types a leader may send before its own pending state is durable (thesis §10.2.1). */
 function isBeat(m: Message): boolean {
   return m.type === MessageType.Heartbeat || m.type === MessageType.HeartbeatResp;
 }
 
+/** Message types a leader may send before its own pending state is durable (thesis §10.2.1). */
 const EARLY_SENDABLE: ReadonlySet<MessageType> = new Set<MessageType>([
   MessageType.App,
   MessageType.Heartbeat,

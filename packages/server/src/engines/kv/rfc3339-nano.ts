@@ -1,4 +1,3 @@
-const DOT = 0x2e;
 const ZERO = 0x30;
 
 /**
@@ -10,7 +9,6 @@ const ZERO = 0x30;
 export function formatRfc3339Nano(ms: number): string {
   const iso = new Date(ms).toISOString(); // 2024-05-01T10:00:00.120Z: always ".mmmZ" at the end
   const dot = iso.length - 5;
-  if (iso.charCodeAt(dot) !== DOT) return iso;
   let end = iso.length - 1; // the 'Z'
   while (end > dot + 1 && iso.charCodeAt(end - 1) === ZERO) end--;
   return end === dot + 1 ? `${iso.slice(0, dot)}Z` : `${iso.slice(0, end)}Z`;
