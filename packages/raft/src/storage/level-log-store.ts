@@ -161,9 +161,11 @@ export class LevelLogStore implements LogStore {
       ops.push({ type: 'put', key: APPLIED_CONF_KEY, value: encodeAppliedConf(appliedConf) });
     if (ops.length === 0) return;
     await this.#db.batch(ops, { sync: true });
+    const dropped = first > this.#first;
     this.#first = first;
     this.#last = last;
     this.#snapshotIndex = snapshotIndex;
+    if (dropped) this.#reclaim(); // an installed snapshot replaced the log
   }
 
   async #compact(snapshot: SnapshotMetadata, keepFrom: number): Promise<void> {
@@ -187,7 +189,8 @@ export class LevelLogStore implements LogStore {
    * Deleting entries only writes tombstones: LevelDB frees their bytes when a compaction carries
    * a tombstone down to the table holding the entry, and as the log moves on those tables sink
    * to levels that nothing compacts again (~400 MiB per node after 1,000,000 writes, never read).
-   * A range compaction of the dropped prefix frees them now. It runs in LevelDB's background
+   * A range compaction of the dropped prefix (after a compaction, or a snapshot that replaced
+   * the log) frees them now; it also flushes the memtable first. It runs in LevelDB's background
    * thread, outside the write queue (raft's appends go on meanwhile), one at a time; `close()`
    * waits for it. A failure only leaves the space for later.
    */

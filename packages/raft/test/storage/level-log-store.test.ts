@@ -107,22 +107,36 @@ void describe('LevelLogStore corruption', () => {
   });
 });
 
+/** Writes entries 1..12,000 of 1 KiB incompressible data: 12 MiB, beyond the 4 MiB memtable. */
+async function fillLog(store: LevelLogStore): Promise<void> {
+  for (let start = 1; start <= 12_000; start += 200) {
+    const entries = Array.from({ length: 200 }, (_, i) => ({
+      index: start + i,
+      term: 1,
+      type: EntryType.Normal,
+      data: randomBytes(1024),
+    }));
+    await store.write({ entries, hardState: { term: 1, vote: 'a', commit: start + 199 } });
+  }
+}
+
+/** Bytes LevelDB's tables hold for entry keys in [from, to). */
+async function entryBytes(dir: string, from: number, to: number): Promise<number> {
+  const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  await db.open();
+  try {
+    return await db.approximateSize(entryKey(from), entryKey(to));
+  } finally {
+    await db.close();
+  }
+}
+
 void describe('LevelLogStore space', () => {
   void it('frees the bytes of compacted entries (not only their keys)', async () => {
     const dir = await tempDir();
     const store = new LevelLogStore(dir);
     await store.open();
-    // 12 MiB of incompressible entries: more than LevelDB's 4 MiB memtable, so most of them are in
-    // tables.
-    for (let start = 1; start <= 12_000; start += 200) {
-      const entries = Array.from({ length: 200 }, (_, i) => ({
-        index: start + i,
-        term: 1,
-        type: EntryType.Normal,
-        data: randomBytes(1024),
-      }));
-      await store.write({ entries, hardState: { term: 1, vote: 'a', commit: start + 199 } });
-    }
+    await fillLog(store);
     const snap = { index: 11_000, term: 1, confState: { voters: ['a'], learners: [] } };
     await store.compact(snap, 11_000);
     await store.close(); // waits for the reclaim
@@ -147,5 +161,17 @@ void describe('LevelLogStore space', () => {
     } finally {
       await again.close();
     }
+  });
+
+  void it('frees the bytes of a log replaced by an installed snapshot', async () => {
+    const dir = await tempDir();
+    const store = new LevelLogStore(dir);
+    await store.open();
+    await fillLog(store);
+    const snapshot = { index: 20_000, term: 2, confState: { voters: ['a'], learners: [] } };
+    await store.write({ snapshot, hardState: { term: 2, vote: 'a', commit: 20_000 } });
+    await store.close(); // waits for the reclaim
+    const left = await entryBytes(dir, 1, 12_001);
+    assert.ok(left < 256 * 1024, `the replaced log still takes ${left} bytes on disk`);
   });
 });
